@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface RunningServer {
+  /** The URL printed at start, with the token. */
+  url: string;
+  origin: string;
+  token: string;
+  dataDir: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Starts the built `repo-server serve` on a temp data dir and free ports, as a user would. */
+export async function startHeadlessServer(
+  extraArgs: string[] = [],
+  dataDir?: string,
+): Promise<RunningServer> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'repo-server-e2e-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/repo-server.mjs'), 'serve', '--data-dir', dir, '--console-port', '0', ...extraArgs],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`repo-server serve printed no URL:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /Control Panel: (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`repo-server serve exited with ${code}:\n${output}`));
+    });
+  });
+  const parsed = new URL(url);
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.searchParams.get('token')!,
+    dataDir: dir,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

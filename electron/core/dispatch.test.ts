@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { createServer } from './create-server';
+import { dispatch } from './dispatch';
+import { headlessHostHandlers } from '../headless/host-handlers';
+import { AppFailure } from '../shared/result';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-'));
+
+describe('dispatch', async () => {
+  const server = await createServer({
+    dataDir: tmp(),
+    appInfo: { name: 'Repository Server', version: '1.2.3' },
+    host: 'headless',
+  });
+  const handlers = { ...server.handlers, ...headlessHostHandlers };
+
+  it('answers a known method with its value', async () => {
+    const result = await dispatch(handlers, 'getServerInfo', undefined);
+    expect(result).toMatchObject({
+      ok: true,
+      value: { appName: 'Repository Server', version: '1.2.3', host: 'headless' },
+    });
+  });
+
+  it('refuses an unknown method by name', async () => {
+    const result = await dispatch(handlers, 'dropAllTables', {});
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'UNKNOWN_METHOD', message: 'There is no method named "dropAllTables".' },
+    });
+  });
+
+  it('refuses an argument the contract does not allow, naming the field', async () => {
+    const result = await dispatch(handlers, 'getServerInfo', { sneaky: true });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('INVALID_ARGUMENT');
+      expect(result.error.message).toContain('sneaky');
+    }
+    const picked = await dispatch(handlers, 'showInFolder', { path: 42 });
+    expect(picked).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', fields: { path: expect.any(String) } },
+    });
+  });
+
+  it('passes an AppFailure through with its code and turns a crash into INTERNAL', async () => {
+    const failing = {
+      ...handlers,
+      getServerInfo: async () => {
+        throw new AppFailure('BUSY', 'Busy right now.');
+      },
+    };
+    expect(await dispatch(failing, 'getServerInfo', undefined)).toEqual({
+      ok: false,
+      error: { code: 'BUSY', message: 'Busy right now.' },
+    });
+    const crashing = {
+      ...handlers,
+      getServerInfo: async () => {
+        throw new Error('disk on fire');
+      },
+    };
+    const quiet = { error: () => {} };
+    expect(await dispatch(crashing, 'getServerInfo', undefined, quiet)).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL', message: expect.stringContaining('disk on fire') },
+    });
+  });
+
+  it('answers NOT_SUPPORTED for a native picker in the headless host', async () => {
+    expect(await dispatch(handlers, 'pickFolder', {})).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_SUPPORTED' },
+    });
+  });
+});

@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { startWebHost } from '../web-host';
+import { headlessHostHandlers } from '../host-handlers';
+import { openServer } from '../open-server';
+import type { CliIo } from '../cli-io';
+
+export interface ServeOptions {
+  dataDir: string;
+  consoleHost: string;
+  consolePort: number;
+  staticDir?: string;
+}
+
+/** The built Control Panel sits beside the built CLI: out/headless → out/renderer. */
+export const defaultStaticDir = () =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../renderer');
+
+/** `repo-server serve`: the core, its scheduler and the web Control Panel, until SIGINT/SIGTERM. */
+export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
+  const server = await openServer(options.dataDir);
+  await server.start();
+  const web = await startWebHost({
+    handlers: { ...server.handlers, ...headlessHostHandlers },
+    events: server.events,
+    staticDir: options.staticDir ?? defaultStaticDir(),
+    host: options.consoleHost,
+    port: options.consolePort,
+    logger: console,
+  });
+  io.stdout.write(`Repository Server is running. Data directory: ${server.dataDir}\n`);
+  io.stdout.write(`Control Panel: ${web.url}\n`);
+  await io.untilStopped;
+  io.stdout.write('Stopping…\n');
+  await web.close();
+  await server.stop();
+  return 0;
+}

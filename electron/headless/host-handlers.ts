@@ -1,0 +1,17 @@
+import type { HostHandlers } from '../shared/contract';
+import { AppFailure } from '../shared/result';
+
+const desktopOnly = (what: string) => async (): Promise<never> => {
+  throw new AppFailure(
+    'NOT_SUPPORTED',
+    `${what} is only available in the desktop app; type the path instead.`,
+  );
+};
+
+/** The headless host has no native pickers or file manager: the UI falls back to path fields. */
+export const headlessHostHandlers: HostHandlers = {
+  pickFolder: desktopOnly('The folder picker'),
+  pickFiles: desktopOnly('The file picker'),
+  showInFolder: desktopOnly('Show in folder'),
+  openLogsFolder: desktopOnly('Opening the logs folder'),
+};

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { method } from './define';
+
+// Methods the host answers rather than the core: native pickers and the file manager exist only in the
+// desktop app; the headless web host answers NOT_SUPPORTED and the UI falls back to its path fields.
+
+export const PickFolderInput = z.object({
+  title: z.string().max(200).optional(),
+  defaultPath: z.string().optional(),
+});
+export const PickFilesInput = z.object({
+  title: z.string().max(200).optional(),
+  defaultPath: z.string().optional(),
+  multiple: z.boolean().default(true),
+  /** e.g. [{name: 'Backups', extensions: ['zip']}] */
+  filters: z.array(z.object({ name: z.string(), extensions: z.array(z.string()) })).optional(),
+});
+/** null when the user cancelled the picker. */
+export const PickedPaths = z.array(z.string()).nullable();
+
+export const hostMethods = {
+  pickFolder: method(PickFolderInput, PickedPaths, 'Open the native folder picker (desktop app only).'),
+  pickFiles: method(PickFilesInput, PickedPaths, 'Open the native file picker (desktop app only).'),
+  showInFolder: method(z.object({ path: z.string().min(1) }), z.null(), 'Reveal a file in the file manager.'),
+  openLogsFolder: method(z.object({}).optional(), z.null(), "Open the app's logs folder."),
+};
+
+export type HostMethodName = keyof typeof hostMethods;
+export const hostMethodNames = Object.keys(hostMethods) as HostMethodName[];
