@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CoreHandlers } from '../shared/contract';
+import { AppFailure } from '../shared/result';
 import type { AppInfo } from './app-info';
 import { systemClock, toLocalIso, type Clock } from './clock';
 import { EventBus } from './event-bus';
@@ -29,6 +30,41 @@ export interface RepoServer {
   stop(): Promise<void>;
 }
 
+const notBuiltYetNames = [
+  'listRepositories',
+  'createRepository',
+  'renameRepository',
+  'deleteRepository',
+  'getServerStatus',
+  'startClientServer',
+  'stopClientServer',
+  'changePort',
+  'listClients',
+  'disconnectClient',
+  'startExport',
+  'previewArchives',
+  'verifyArchives',
+  'startImport',
+  'listJobs',
+  'cancelJob',
+  'listHistory',
+  'getBackupSettings',
+  'saveBackupSettings',
+  'previewSchedule',
+  'getBackupStatus',
+  'runBackupNow',
+  'pauseBackups',
+  'resumeBackups',
+] as const;
+export const notBuiltYet = Object.fromEntries(
+  notBuiltYetNames.map((name) => [
+    name,
+    async () => {
+      throw new AppFailure('NOT_SUPPORTED', `${name} is not built yet.`);
+    },
+  ]),
+) as unknown as Pick<CoreHandlers, (typeof notBuiltYetNames)[number]>;
+
 /** The composition root: every core service is built here, from its explicit dependencies. */
 export async function createServer(options: ServerOptions): Promise<RepoServer> {
   const clock = options.clock ?? systemClock;
@@ -40,6 +76,9 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   const startedAt = clock.now();
 
   const handlers: CoreHandlers = {
+    // TEMPORARY while the services are built: each capability replaces its entries. A test fails
+    // while any remain, so none ships.
+    ...notBuiltYet,
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
   };
 

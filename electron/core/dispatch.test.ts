@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from './create-server';
 import { dispatch } from './dispatch';
-import { headlessHostHandlers } from '../headless/host-handlers';
 import { AppFailure } from '../shared/result';
+import type { HostHandlers } from '../shared/contract';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,13 @@ describe('dispatch', async () => {
     appInfo: { name: 'Repository Server', version: '1.2.3' },
     host: 'headless',
   });
-  const handlers = { ...server.handlers, ...headlessHostHandlers };
+  const host: HostHandlers = {
+    pickFolder: async () => null,
+    pickFiles: async () => null,
+    showInFolder: async () => null,
+    openLogsFolder: async () => null,
+  };
+  const handlers = { ...server.handlers, ...host };
 
   it('answers a known method with its value', async () => {
     const result = await dispatch(handlers, 'getServerInfo', undefined);
@@ -68,13 +74,6 @@ describe('dispatch', async () => {
     expect(await dispatch(crashing, 'getServerInfo', undefined, quiet)).toMatchObject({
       ok: false,
       error: { code: 'INTERNAL', message: expect.stringContaining('disk on fire') },
-    });
-  });
-
-  it('answers NOT_SUPPORTED for a native picker in the headless host', async () => {
-    expect(await dispatch(handlers, 'pickFolder', {})).toMatchObject({
-      ok: false,
-      error: { code: 'NOT_SUPPORTED' },
     });
   });
 });

@@ -36,7 +36,7 @@ describe('repo-server CLI', () => {
       },
       body: '{}',
     });
-    expect((await answer.json()).value.dataDir).toBe(dataDir);
+    expect(((await answer.json()) as { value: { dataDir: string } }).value.dataDir).toBe(dataDir);
     stop();
     expect(await running).toBe(0);
   });

@@ -1,67 +1,53 @@
-import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../core/data-dir';
 import { CliError, type CliIo } from './cli-io';
-import { serve } from './commands/serve';
+import { commands } from './commands';
 
-export const USAGE = `Usage: repo-server <command> [options]
+export function usage(): string {
+  const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}   ${c.summary}`);
+  return `Usage: repo-server <command> [options]
 
 Commands:
-  serve   [--host H] [--port P] [--console-port C]   server, scheduler and web Control Panel
-  help                                               this text
+${lines.join('\n')}
+  help
 
-Options for every command:
-  --data-dir DIR   the data directory (or REPO_SERVER_DATA_DIR)
+Every command takes --data-dir DIR (or REPO_SERVER_DATA_DIR) to pick the data directory.
+Commands that print results take --json for the same as JSON.
 `;
+}
 
-const parsePort = (value: string | undefined, flag: string, fallback: number): number => {
-  if (value === undefined) return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliError(`${flag} must be a port number from 0 to 65535, not "${value}".`, 2);
+/** Takes --data-dir (anywhere in the arguments) out, so commands get only their own flags. */
+function splitDataDir(args: string[]): { dataDir: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let dataDir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--data-dir') {
+      dataDir = args[++i];
+      if (dataDir === undefined) throw new CliError('--data-dir needs a folder.', 2);
+    } else if (arg.startsWith('--data-dir=')) dataDir = arg.slice('--data-dir='.length);
+    else rest.push(arg);
   }
-  return port;
-};
+  return { dataDir, rest };
+}
 
 /** Runs one CLI command; returns the exit code. Failures print one line on stderr. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...args] = argv;
   try {
-    switch (command) {
-      case 'serve': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            'data-dir': { type: 'string' },
-            host: { type: 'string' },
-            port: { type: 'string' },
-            'console-host': { type: 'string' },
-            'console-port': { type: 'string' },
-          },
-          strict: true,
-        });
-        return await serve(
-          {
-            dataDir: values['data-dir'] ?? defaultDataDir(io.env),
-            consoleHost: values['console-host'] ?? '127.0.0.1',
-            consolePort: parsePort(values['console-port'], '--console-port', 53480),
-          },
-          io,
-        );
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new CliError(`Unknown command "${command}". Run "repo-server help" for the list.`, 2);
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      io.stdout.write(usage());
+      return name === undefined ? 2 : 0;
     }
+    const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!command) throw new CliError(`Unknown command "${name}". Run "repo-server help" for the list.`, 2);
+    const { dataDir, rest } = splitDataDir(args);
+    return await command.run(rest, io, { dataDir: dataDir ?? defaultDataDir(io.env) });
   } catch (error) {
     const message =
-      error instanceof CliError || (error instanceof TypeError && 'code' in error)
+      error instanceof CliError
         ? error.message
-        : `repo-server ${command} failed: ${error instanceof Error ? error.message : String(error)}`;
+        : `${name} failed: ${error instanceof Error ? error.message : String(error)}`;
     io.stderr.write(`repo-server: ${message.split('\n')[0]}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }

@@ -72,12 +72,20 @@ describe('the headless web host', () => {
   it('answers 400 with the reason for a malformed body or an invalid argument', async () => {
     const malformed = await api('getServerInfo', '{"oops');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.message).toContain('not valid JSON');
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toContain(
+      'not valid JSON',
+    );
     const invalid = await api('showInFolder', '{"path": 7}');
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({
       error: { code: 'INVALID_ARGUMENT', fields: { path: expect.any(String) } },
     });
+  });
+
+  it('answers 501 NOT_SUPPORTED for a native picker, which only the desktop app has', async () => {
+    const response = await api('pickFolder', '{}');
+    expect(response.status).toBe(501);
+    expect(await response.json()).toMatchObject({ ok: false, error: { code: 'NOT_SUPPORTED' } });
   });
 
   it('answers 404 for an unknown method, 413 for a huge body, 415 for a non-JSON body', async () => {

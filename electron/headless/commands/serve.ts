@@ -3,7 +3,9 @@ import path from 'node:path';
 import { startWebHost } from '../web-host';
 import { headlessHostHandlers } from '../host-handlers';
 import { openServer } from '../open-server';
+import { parseCommandArgs, parsePort } from '../cli-args';
 import type { CliIo } from '../cli-io';
+import type { CliCommand } from './index';
 
 export interface ServeOptions {
   dataDir: string;
@@ -36,3 +38,24 @@ export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
   await server.stop();
   return 0;
 }
+
+export const serveCommand: CliCommand = {
+  usage: 'serve   [--host H] [--port P] [--console-port C]',
+  summary: 'server, scheduler and web Control Panel',
+  async run(args, io, { dataDir }) {
+    const values = parseCommandArgs(args, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'console-host': { type: 'string' },
+      'console-port': { type: 'string' },
+    });
+    return serve(
+      {
+        dataDir: dataDir!,
+        consoleHost: (values['console-host'] as string | undefined) ?? '127.0.0.1',
+        consolePort: parsePort(values['console-port'] as string | undefined, '--console-port', 53480),
+      },
+      io,
+    );
+  },
+};

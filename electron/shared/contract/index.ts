@@ -4,15 +4,27 @@ import type { z } from 'zod';
 import type { Result } from '../result';
 import type { EventSpec, MethodSpec } from './define';
 import { hostMethods, type HostMethodName } from './host';
+import { archiveEvents, archiveMethods } from './archives';
+import { clientEvents, clientMethods } from './clients';
+import { repositoryEvents, repositoryMethods } from './repositories';
+import { backupScheduleEvents, backupScheduleMethods } from './schedule';
 import { serverInfoEvents, serverInfoMethods } from './server-info';
 
 export const methods = {
   ...serverInfoMethods,
+  ...repositoryMethods,
+  ...clientMethods,
+  ...archiveMethods,
+  ...backupScheduleMethods,
   ...hostMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const events = {
   ...serverInfoEvents,
+  ...repositoryEvents,
+  ...clientEvents,
+  ...archiveEvents,
+  ...backupScheduleEvents,
 } satisfies Record<string, EventSpec>;
 
 export type Methods = typeof methods;

@@ -1,0 +1,14 @@
+import type { CliIo } from '../cli-io';
+import { serveCommand } from './serve';
+
+/** One CLI command: its usage line and what it does with its arguments (after the command name). */
+export interface CliCommand {
+  usage: string;
+  summary: string;
+  run(args: string[], io: CliIo, context: { dataDir: string | undefined }): Promise<number>;
+}
+
+// Each command lives in its own file and is listed here once.
+export const commands: Record<string, CliCommand> = {
+  serve: serveCommand,
+};

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { ClientsPolicy } from '../settings-schema';
+import { RepositoryName } from '../repository-name';
+import { event, method } from './define';
+
+// Backup archives (ARCHITECTURE §5, §6): export, verify, import, and the jobs that carry them out.
+
+export const Trigger = z.enum(['manual', 'schedule', 'pre-restore', 'cli']);
+export type Trigger = z.infer<typeof Trigger>;
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
+
+/** manifest.json of archive format v1. */
+export const ManifestV1 = z.object({
+  format: z.literal('repo-server-backup'),
+  formatVersion: z.literal(1),
+  repository: z.object({ name: z.string(), id: z.string() }),
+  schemaVersion: z.number().int().positive(),
+  itemCount: z.number().int().nonnegative(),
+  revisionCount: z.number().int().nonnegative(),
+  includesHistory: z.boolean(),
+  /** ISO 8601 with offset. */
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  producer: z.object({ app: z.string(), version: z.string(), host: z.string() }),
+  trigger: Trigger,
+  clientsPolicy: ClientsPolicy,
+  entries: z.array(z.object({ name: z.string(), size: z.number().int().nonnegative(), sha256: Sha256 })),
+});
+export type ManifestV1 = z.infer<typeof ManifestV1>;
+
+export const JobKind = z.enum(['export', 'import', 'verify', 'backup']);
+export type JobKind = z.infer<typeof JobKind>;
+
+export const JobPhase = z.enum([
+  'queued',
+  'preparing',
+  'waiting-for-clients',
+  'snapshot',
+  'compressing',
+  'verifying',
+  'restoring',
+  'safety-backup',
+  'retention',
+  'finishing',
+]);
+
+export const JobProgress = z.object({
+  jobId: z.string(),
+  kind: JobKind,
+  repository: z.string().nullable(),
+  file: z.string().nullable(),
+  phase: JobPhase,
+  bytesDone: z.number().nonnegative(),
+  /** null while the total is not known yet. */
+  bytesTotal: z.number().nonnegative().nullable(),
+  /** Seconds left, estimated from the rate so far; null while unknown. */
+  etaSeconds: z.number().nonnegative().nullable(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+export const JobError = z.object({ code: z.string(), message: z.string() });
+
+export const JobResult = z.object({
+  jobId: z.string(),
+  kind: JobKind,
+  repository: z.string().nullable(),
+  status: z.enum(['done', 'failed', 'cancelled']),
+  /** The archive written (export, backup) or read (import, verify). */
+  file: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  durationMs: z.number().int().nonnegative(),
+  /** For an import: the repository it became (after a rename policy, say). */
+  restoredAs: z.string().nullable().default(null),
+  error: JobError.nullable(),
+});
+export type JobResult = z.infer<typeof JobResult>;
+
+export const StartedJobs = z.object({
+  jobs: z.array(
+    z.object({ jobId: z.string(), repository: z.string().nullable(), file: z.string().nullable() }),
+  ),
+});
+
+export const ExportInput = z
+  .object({
+    repositories: z.array(z.string().min(1)).min(1, 'Choose at least one repository.'),
+    /** A folder gets `<repository>_YYYY-MM-DD-HH-mm-ss.zip` per repository; a file is for one repository. */
+    destination: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('folder'), folder: z.string().min(1, 'Choose a destination folder.') }),
+      z.object({ kind: z.literal('file'), file: z.string().min(1, 'Choose a destination file.') }),
+    ]),
+    includeHistory: z.boolean().default(true),
+  })
+  .refine((v) => v.destination.kind === 'folder' || v.repositories.length === 1, {
+    message: 'Export several repositories to a folder, not to one file.',
+    path: ['destination'],
+  });
+
+export const ArchivePreview = z.object({
+  file: z.string(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  /** null when the file is not a readable archive of ours; see error. */
+  manifest: ManifestV1.nullable(),
+  /** Whether a repository with the manifest's name exists already. */
+  exists: z.boolean(),
+  error: JobError.nullable(),
+});
+export type ArchivePreview = z.infer<typeof ArchivePreview>;
+
+export const VerifyResult = z.object({
+  file: z.string(),
+  verified: z.boolean(),
+  manifest: ManifestV1.nullable(),
+  /** What failed, in words a person can act on; null when verified. */
+  error: JobError.nullable(),
+  durationMs: z.number().int().nonnegative(),
+});
+export type VerifyResult = z.infer<typeof VerifyResult>;
+
+export const ConflictPolicy = z.enum(['fail', 'rename', 'merge', 'replace']);
+export type ConflictPolicy = z.infer<typeof ConflictPolicy>;
+
+export const ImportItem = z.object({
+  file: z.string().min(1),
+  /** Defaults to the name in the manifest. */
+  targetName: RepositoryName.optional(),
+  onConflict: ConflictPolicy.default('fail'),
+  includeHistory: z.boolean().default(true),
+});
+
+export const HistoryEntry = z.object({
+  id: z.number().int(),
+  kind: JobKind,
+  trigger: Trigger,
+  repository: z.string().nullable(),
+  file: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  durationMs: z.number().int().nonnegative().nullable(),
+  status: z.enum(['running', 'ok', 'failed', 'cancelled', 'skipped']),
+  error: z.string().nullable(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const archiveMethods = {
+  startExport: method(ExportInput, StartedJobs, 'Export repositories to archives; one job per repository.'),
+  previewArchives: method(
+    z.object({ files: z.array(z.string().min(1)).min(1) }),
+    z.array(ArchivePreview),
+    'Read each archive’s manifest without reading the whole file.',
+  ),
+  verifyArchives: method(
+    z.object({ files: z.array(z.string().min(1)).min(1) }),
+    z.array(VerifyResult),
+    'Check manifest, every entry’s size and SHA-256, and the snapshot’s integrity.',
+  ),
+  startImport: method(
+    z.object({ items: z.array(ImportItem).min(1) }),
+    StartedJobs,
+    'Import archives, each with its own target name and conflict policy; one job per archive.',
+  ),
+  listJobs: method(z.object({}).strict().optional(), z.array(JobProgress), 'The jobs running now.'),
+  cancelJob: method(
+    z.object({ jobId: z.string().min(1) }),
+    z.null(),
+    'Cancel a running job; it leaves no file behind.',
+  ),
+  listHistory: method(
+    z
+      .object({ limit: z.number().int().min(1).max(1000).default(50), repository: z.string().optional() })
+      .optional(),
+    z.array(HistoryEntry),
+    'Every export, import, verify and backup, newest first.',
+  ),
+};
+
+export const archiveEvents = {
+  jobProgress: event(JobProgress, 'A job moved on.'),
+  jobFinished: event(JobResult, 'A job ended: done, failed or cancelled.'),
+};

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { event, method } from './define';
+
+export const ServerStatus = z.object({
+  state: z.enum(['running', 'stopped', 'starting', 'stopping']),
+  host: z.string(),
+  port: z.number().int(),
+  /** Where clients connect, e.g. ws://127.0.0.1:53400/v1/repositories/<name>. */
+  addresses: z.array(z.string()),
+  /** ISO 8601 of the moment the listener started; null when stopped. */
+  startedAt: z.string().nullable(),
+  sessionCount: z.number().int().nonnegative(),
+  accessTokenRequired: z.boolean(),
+  /** Why the last start or port change failed, for the server panel. */
+  lastError: z.string().nullable(),
+});
+export type ServerStatus = z.infer<typeof ServerStatus>;
+
+export const ClientSession = z.object({
+  id: z.string(),
+  label: z.string(),
+  address: z.string(),
+  repository: z.string(),
+  connectedSince: z.string(),
+  lastActivity: z.string(),
+  operations: z.number().int().nonnegative(),
+});
+export type ClientSession = z.infer<typeof ClientSession>;
+
+const NoInput = z.object({}).strict().optional();
+
+export const clientMethods = {
+  getServerStatus: method(NoInput, ServerStatus, 'Whether the client server runs, where, and for how long.'),
+  startClientServer: method(NoInput, ServerStatus, 'Start listening for clients.'),
+  stopClientServer: method(NoInput, ServerStatus, 'Disconnect every client and stop listening.'),
+  changePort: method(
+    z.object({ port: z.number().int().min(1).max(65535) }),
+    ServerStatus,
+    'Listen on another port; if it is in use, PORT_IN_USE and the old port keeps serving.',
+  ),
+  listClients: method(NoInput, z.array(ClientSession), 'The connected clients.'),
+  disconnectClient: method(
+    z.object({ id: z.string().min(1), reason: z.string().max(200).optional() }),
+    z.null(),
+    'Close one client session.',
+  ),
+};
+
+export const clientEvents = {
+  serverStateChanged: event(ServerStatus, 'The client server started, stopped or moved.'),
+  clientsChanged: event(
+    z.object({ clients: z.array(ClientSession) }),
+    'A client connected, disconnected or worked.',
+  ),
+};

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { RepositoryName } from '../repository-name';
+import { event, method } from './define';
+
+export const RepositorySummary = z.object({
+  name: z.string(),
+  /** Stable id (UUID) kept across renames and written into backup manifests. */
+  id: z.string(),
+  /** Database file plus its WAL, in bytes. */
+  sizeBytes: z.number().int().nonnegative(),
+  itemCount: z.number().int().nonnegative(),
+  revisionCount: z.number().int().nonnegative(),
+  /** ISO 8601 of the last item write; null when empty. */
+  lastModified: z.string().nullable(),
+  createdAt: z.string(),
+  connectedClients: z.number().int().nonnegative(),
+});
+export type RepositorySummary = z.infer<typeof RepositorySummary>;
+
+export const repositoryMethods = {
+  listRepositories: method(z.object({}).strict().optional(), z.array(RepositorySummary), 'Every repository.'),
+  createRepository: method(
+    z.object({ name: RepositoryName }),
+    RepositorySummary,
+    'Create an empty repository.',
+  ),
+  renameRepository: method(
+    z.object({ name: z.string().min(1), newName: RepositoryName }),
+    RepositorySummary,
+    'Rename a repository; refused while clients are connected to it.',
+  ),
+  deleteRepository: method(
+    z.object({ name: z.string().min(1), force: z.boolean().default(false) }),
+    z.null(),
+    'Delete a repository; refused (BUSY) while clients are connected unless force is set.',
+  ),
+};
+
+export const repositoryEvents = {
+  repositoriesChanged: event(
+    z.object({ repositories: z.array(RepositorySummary) }),
+    'A repository was added, changed or removed.',
+  ),
+};

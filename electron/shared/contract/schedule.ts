@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { BackupSettings, ClientsPolicy, Day, TimeOfDay } from '../settings-schema';
+import { JobProgress, Trigger } from './archives';
+import { event, method } from './define';
+
+// Automatic backup (ARCHITECTURE §7): its settings, a live preview, the status at a glance.
+
+export const RepositoryBackupState = z.object({
+  name: z.string(),
+  lastResult: z
+    .object({
+      at: z.string(),
+      status: z.enum(['ok', 'failed', 'skipped']),
+      file: z.string().nullable(),
+      sizeBytes: z.number().int().nonnegative().nullable(),
+      durationMs: z.number().int().nonnegative().nullable(),
+      error: z.string().nullable(),
+    })
+    .nullable(),
+  /** ISO 8601 of the newest verified backup; null when there is none. */
+  lastGoodAt: z.string().nullable(),
+  /** No good backup for longer than twice the schedule's longest gap. */
+  overdue: z.boolean(),
+});
+export type RepositoryBackupState = z.infer<typeof RepositoryBackupState>;
+
+export const BackupStatus = z.object({
+  state: z.enum(['off', 'on', 'paused']),
+  pausedUntil: z.string().nullable(),
+  /** The schedule in words, e.g. "Mon–Fri at 12:30 and 22:00". */
+  description: z.string(),
+  repositories: z.array(z.string()),
+  targetFolder: z.string(),
+  clientsPolicy: ClientsPolicy,
+  graceMinutes: z.number().int().nonnegative(),
+  nextRun: z.string().nullable(),
+  running: z
+    .object({
+      runId: z.string(),
+      trigger: Trigger,
+      startedAt: z.string(),
+      repository: z.string().nullable(),
+      index: z.number().int().nonnegative(),
+      total: z.number().int().nonnegative(),
+      progress: JobProgress.nullable(),
+    })
+    .nullable(),
+  /** When a failed run will be tried again; null when none is pending. */
+  retryAt: z.string().nullable(),
+  /** The last run's failure, shown until a run succeeds. */
+  lastError: z.string().nullable(),
+  perRepository: z.array(RepositoryBackupState),
+});
+export type BackupStatus = z.infer<typeof BackupStatus>;
+
+export const backupScheduleMethods = {
+  getBackupSettings: method(z.object({}).strict().optional(), BackupSettings, 'The auto-backup settings.'),
+  saveBackupSettings: method(
+    BackupSettings,
+    BackupSettings,
+    'Save the auto-backup settings; an enabled schedule that cannot run is refused with a message per field.',
+  ),
+  previewSchedule: method(
+    z.object({
+      days: z.array(Day),
+      times: z.array(TimeOfDay),
+      count: z.number().int().min(1).max(20).default(5),
+    }),
+    z.object({ description: z.string(), nextRuns: z.array(z.string()) }),
+    'The next runs and the schedule in words, for the dialog’s live preview.',
+  ),
+  getBackupStatus: method(z.object({}).strict().optional(), BackupStatus, 'Auto-backup status at a glance.'),
+  runBackupNow: method(
+    z.object({ repositories: z.array(z.string().min(1)).optional() }).optional(),
+    z.object({ runId: z.string() }),
+    'Run the configured backup now (all selected repositories, or the ones given).',
+  ),
+  pauseBackups: method(
+    z.object({ until: z.string().datetime({ offset: true }) }),
+    BackupStatus,
+    'Pause until a time.',
+  ),
+  resumeBackups: method(z.object({}).strict().optional(), BackupStatus, 'End a pause.'),
+};
+
+export const backupScheduleEvents = {
+  statusChanged: event(BackupStatus, 'The auto-backup status changed (settings, run, result, pause).'),
+};
