@@ -20,6 +20,8 @@ describe('dispatch', async () => {
     pickFiles: async () => null,
     showInFolder: async () => null,
     openLogsFolder: async () => null,
+    getDesktopSettings: async () => ({ launchAtLogin: false, notifyOnSuccess: false }),
+    saveDesktopSettings: async () => ({ launchAtLogin: false, notifyOnSuccess: false }),
   };
   const handlers = { ...server.handlers, ...host };
 

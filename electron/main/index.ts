@@ -4,7 +4,9 @@ import ElectronStore from 'electron-store';
 import path from 'node:path';
 import { createServer, type RepoServer } from '../core/create-server';
 import type { SettingsBackend } from '../core/settings';
+import { desktopSettingsStore } from './desktop-settings';
 import { desktopHostHandlers } from './host-handlers';
+import { loginItemFor } from './login-item';
 import { originOf, registerContractIpc } from './ipc';
 import { APP_ORIGIN, registerAppScheme, serveRendererFile } from './protocol';
 import { lockDown, mainWindowOptions } from './window';
@@ -43,7 +45,20 @@ async function start(): Promise<void> {
     ipcMain,
     handlers: {
       ...server.handlers,
-      ...desktopHostHandlers({ dialog, shell, logsDir: app.getPath('logs') }),
+      ...desktopHostHandlers({
+        dialog,
+        shell,
+        logsDir: app.getPath('logs'),
+        desktopSettings: desktopSettingsStore({
+          loginItem: loginItemFor({
+            platform: process.platform,
+            app,
+            env: process.env,
+            execPath: process.execPath,
+          }),
+          settings: server.settings,
+        }),
+      }),
     },
     events: server.events,
     trustedOrigins,

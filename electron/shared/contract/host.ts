@@ -18,11 +18,30 @@ export const PickFilesInput = z.object({
 /** null when the user cancelled the picker. */
 export const PickedPaths = z.array(z.string()).nullable();
 
+/** The desktop app's own preferences (the Settings dialog shows them only when the host is electron). */
+export const DesktopSettings = z.object({
+  /** Start with the system, straight to the tray (`--hidden`). */
+  launchAtLogin: z.boolean(),
+  /** Notify after a successful backup too, not only after a failed one. */
+  notifyOnSuccess: z.boolean(),
+});
+export type DesktopSettings = z.infer<typeof DesktopSettings>;
+
 export const hostMethods = {
   pickFolder: method(PickFolderInput, PickedPaths, 'Open the native folder picker (desktop app only).'),
   pickFiles: method(PickFilesInput, PickedPaths, 'Open the native file picker (desktop app only).'),
   showInFolder: method(z.object({ path: z.string().min(1) }), z.null(), 'Reveal a file in the file manager.'),
   openLogsFolder: method(z.object({}).optional(), z.null(), "Open the app's logs folder."),
+  getDesktopSettings: method(
+    z.object({}).strict().optional(),
+    DesktopSettings,
+    'Launch at login and success notifications (desktop app only).',
+  ),
+  saveDesktopSettings: method(
+    DesktopSettings.partial(),
+    DesktopSettings,
+    'Change launch at login and/or success notifications (desktop app only); answers the new values.',
+  ),
 };
 
 export type HostMethodName = keyof typeof hostMethods;
