@@ -62,7 +62,7 @@ function drum(u, v) {
   const top = ell(0.28) <= 1;
   const bottom = ell(0.72) <= 1;
   const ring = (vy) => Math.abs(ell(vy) - 1) < 0.22 && v >= vy;
-  if (ring(0.43) || ring(0.58) || (Math.abs(ell(0.28) - 1) < 0.22)) return 'line';
+  if (ring(0.43) || ring(0.58) || Math.abs(ell(0.28) - 1) < 0.22) return 'line';
   return inBody || top || bottom ? 'body' : null;
 }
 
@@ -82,10 +82,19 @@ function icon(u, v, dot) {
 
 const out = path.resolve(import.meta.dirname, '../assets');
 fs.mkdirSync(path.join(out, 'tray'), { recursive: true });
-fs.writeFileSync(path.join(out, 'icon.png'), png(512, (u, v) => icon(u, v, null)));
+fs.writeFileSync(
+  path.join(out, 'icon.png'),
+  png(512, (u, v) => icon(u, v, null)),
+);
 for (const [state, color] of Object.entries(STATES)) {
-  for (const [suffix, size] of [['', 16], ['@2x', 32]]) {
-    fs.writeFileSync(path.join(out, 'tray', `${state.replace('_', '-')}${suffix}.png`), png(size, (u, v) => icon(u, v, color)));
+  for (const [suffix, size] of [
+    ['', 16],
+    ['@2x', 32],
+  ]) {
+    fs.writeFileSync(
+      path.join(out, 'tray', `${state.replace('_', '-')}${suffix}.png`),
+      png(size, (u, v) => icon(u, v, color)),
+    );
   }
 }
 console.log(`Icons written to ${out}`);
