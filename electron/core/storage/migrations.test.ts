@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../testing/fake-clock';
+import { CURRENT_SCHEMA_VERSION, migrate, repositoryMigrations } from './migrations';
+import { runMigrations, schemaVersionOf, type Migration } from './migrations/runner';
+import { openDatabase } from './open-database';
+import { ServerDb } from './server-db';
+import { serverMigrations } from './server-migrations';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+const tempFile = (name: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migrations-'));
+  dirs.push(dir);
+  return path.join(dir, name);
+};
+const tables = (db: DatabaseSync) =>
+  (
+    db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .all() as { name: string }[]
+  ).map((r) => r.name);
+const columns = (db: DatabaseSync, table: string) =>
+  (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+
+describe('repository migrations', () => {
+  it('numbers the migrations 1, 2, 3… and CURRENT_SCHEMA_VERSION is the last', () => {
+    expect(repositoryMigrations.map((m) => m.version)).toEqual(repositoryMigrations.map((_, i) => i + 1));
+    expect(CURRENT_SCHEMA_VERSION).toBe(repositoryMigrations.length);
+  });
+
+  it('001-initial creates meta with an id, items and revisions on a fresh database', () => {
+    const db = openDatabase(tempFile('fresh.sqlite'));
+    runMigrations(db, repositoryMigrations.slice(0, 1), 'repository');
+    expect(schemaVersionOf(db)).toBe(1);
+    expect(tables(db)).toEqual(['items', 'meta', 'revisions']);
+    expect(columns(db, 'items')).toEqual([
+      'path',
+      'kind',
+      'content',
+      'encoding',
+      'version',
+      'updated_at',
+      'updated_by',
+    ]);
+    expect(columns(db, 'revisions')).toEqual([
+      'id',
+      'path',
+      'kind',
+      'content',
+      'encoding',
+      'version',
+      'updated_at',
+      'updated_by',
+      'replaced_at',
+      'deleted',
+    ]);
+    const id = db.prepare("SELECT value FROM meta WHERE key = 'id'").get() as { value: string };
+    expect(id.value).toMatch(/^[0-9a-f-]{36}$/);
+    // STRICT tables refuse a wrong type instead of storing it.
+    expect(() =>
+      db.prepare("INSERT INTO items VALUES ('p', 'k', 'c', 'utf8', 'one', 0, 't')").run(),
+    ).toThrow();
+    db.close();
+  });
+
+  it('migrate() is idempotent and leaves an up-to-date database alone', () => {
+    const db = openDatabase(tempFile('again.sqlite'));
+    expect(migrate(db)).toBe(CURRENT_SCHEMA_VERSION);
+    const id = db.prepare("SELECT value FROM meta WHERE key = 'id'").get();
+    expect(migrate(db)).toBe(CURRENT_SCHEMA_VERSION);
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'id'").get()).toEqual(id);
+    db.close();
+  });
+
+  it('rolls a failing step back and leaves the database at the previous version', () => {
+    const db = openDatabase(tempFile('broken.sqlite'));
+    const broken: Migration = {
+      version: CURRENT_SCHEMA_VERSION + 1,
+      name: 'broken',
+      up(d) {
+        d.exec('CREATE TABLE half_done (x INTEGER)');
+        throw new Error('step failed');
+      },
+    };
+    expect(() => runMigrations(db, [...repositoryMigrations, broken], 'repository')).toThrow('step failed');
+    expect(schemaVersionOf(db)).toBe(CURRENT_SCHEMA_VERSION);
+    expect(tables(db)).not.toContain('half_done');
+    db.close();
+  });
+
+  it('refuses a database newer than the app', () => {
+    const db = openDatabase(tempFile('future.sqlite'));
+    db.exec('PRAGMA user_version = 99');
+    expect(() => migrate(db)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_VERSION' }));
+    db.close();
+  });
+});
+
+describe('server database', () => {
+  it('each server migration runs on a fresh database; 001 creates the audit table', () => {
+    expect(serverMigrations.map((m) => m.version)).toEqual(serverMigrations.map((_, i) => i + 1));
+    for (let n = 1; n <= serverMigrations.length; n++) {
+      const db = openDatabase(tempFile(`server-${n}.sqlite`));
+      runMigrations(db, serverMigrations.slice(0, n), 'server database');
+      expect(schemaVersionOf(db)).toBe(n);
+      db.close();
+    }
+    const db = openDatabase(tempFile('server-1.sqlite'));
+    runMigrations(db, serverMigrations.slice(0, 1), 'server database');
+    expect(tables(db)).toContain('audit');
+    expect(columns(db, 'audit')).toEqual(['id', 'at', 'action', 'target', 'detail']);
+    db.close();
+  });
+
+  it('opens <dataDir>/server.sqlite, records audit entries, and reopens them', () => {
+    const dataDir = path.dirname(tempFile('x'));
+    const clock = new FakeClock(Date.parse('2026-03-01T10:00:00Z'));
+    const server = new ServerDb({ dataDir, clock });
+    expect(server.file).toBe(path.join(dataDir, 'server.sqlite'));
+    expect(server.schemaVersion()).toBe(serverMigrations.length);
+    server.audit('repository.create', 'Login', { by: 'admin' });
+    server.close();
+    const again = new ServerDb({ dataDir, clock });
+    expect(again.auditLog()).toEqual([
+      {
+        id: 1,
+        at: expect.stringMatching(/^2026-03-01T/),
+        action: 'repository.create',
+        target: 'Login',
+        detail: { by: 'admin' },
+      },
+    ]);
+    again.close();
+  });
+});

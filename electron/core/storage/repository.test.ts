@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../testing/fake-clock';
+import { RepositoryStore } from './repository-store';
+
+const dirs: string[] = [];
+const stores: RepositoryStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.closeAll();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function makeRepo() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'repo-'));
+  dirs.push(dataDir);
+  const clock = new FakeClock(Date.parse('2026-03-01T10:00:00Z'));
+  const store = new RepositoryStore({ dataDir, clock });
+  stores.push(store);
+  return { repo: store.create('Items'), clock, store };
+}
+
+describe('Repository items and revisions', () => {
+  it('writes, reads and lists items; each write bumps the version and keeps the old one as a revision', async () => {
+    const { repo, clock } = makeRepo();
+    const first = repo.put({ path: 'modules/login', kind: 'module', content: 'v1', updatedBy: 'alice' });
+    expect(first).toMatchObject({ version: 1, content: 'v1', encoding: 'utf8', updatedBy: 'alice' });
+    await clock.advanceBy(60_000);
+    const second = repo.put({ path: 'modules/login', kind: 'module', content: 'v2', updatedBy: 'bob' });
+    expect(second.version).toBe(2);
+    expect(repo.get('modules/login')).toMatchObject({ content: 'v2', version: 2, updatedBy: 'bob' });
+    expect(repo.revisions('modules/login')).toEqual([
+      expect.objectContaining({ content: 'v1', version: 1, updatedBy: 'alice', deleted: false }),
+    ]);
+    expect(repo.counts()).toEqual({ items: 1, revisions: 1 });
+  });
+
+  it('stores bytes as bytes and text as text', () => {
+    const { repo } = makeRepo();
+    const bytes = new Uint8Array([0, 1, 2, 255, 0]);
+    repo.put({ path: 'data/blob', kind: 'data', content: bytes, updatedBy: 't' });
+    const item = repo.get('data/blob')!;
+    expect(item.encoding).toBe('binary');
+    expect(Array.from(item.content as Uint8Array)).toEqual([0, 1, 2, 255, 0]);
+    repo.put({ path: 'data/text', kind: 'data', content: 'héllo ✓', updatedBy: 't' });
+    expect(repo.get('data/text')!.content).toBe('héllo ✓');
+    expect(repo.list().map((i) => [i.path, i.sizeBytes])).toEqual([
+      ['data/blob', 5],
+      ['data/text', Buffer.byteLength('héllo ✓')],
+    ]);
+  });
+
+  it('lists by literal prefix, even with SQL wildcard characters in it', () => {
+    const { repo } = makeRepo();
+    for (const p of ['modules/a', 'modules/b', 'actions/x', 'mod_les/c', 'modules%/d'])
+      repo.put({ path: p, kind: 'module', content: p, updatedBy: 't' });
+    expect(repo.list('modules/').map((i) => i.path)).toEqual(['modules/a', 'modules/b']);
+    expect(repo.list('mod_').map((i) => i.path)).toEqual(['mod_les/c']);
+    expect(repo.list('modules%').map((i) => i.path)).toEqual(['modules%/d']);
+    expect(repo.list().length).toBe(5);
+  });
+
+  it('refuses a write with a stale ifVersion (CONFLICT), and ifVersion 0 means "only if new"', () => {
+    const { repo } = makeRepo();
+    repo.put({ path: 'a', kind: 'data', content: '1', ifVersion: 0, updatedBy: 't' });
+    expect(() => repo.put({ path: 'a', kind: 'data', content: 'x', ifVersion: 0, updatedBy: 't' })).toThrow(
+      expect.objectContaining({ code: 'CONFLICT', message: expect.stringContaining('version 1, not 0') }),
+    );
+    repo.put({ path: 'a', kind: 'data', content: '2', ifVersion: 1, updatedBy: 't' });
+    expect(() => repo.put({ path: 'a', kind: 'data', content: 'x', ifVersion: 1, updatedBy: 't' })).toThrow(
+      expect.objectContaining({ code: 'CONFLICT' }),
+    );
+    expect(() => repo.put({ path: 'new', kind: 'data', content: 'x', ifVersion: 3, updatedBy: 't' })).toThrow(
+      expect.objectContaining({ code: 'CONFLICT', message: expect.stringContaining('does not exist') }),
+    );
+    expect(repo.get('a')).toMatchObject({ content: '2', version: 2 });
+    expect(repo.get('new')).toBeNull();
+    expect(repo.counts()).toEqual({ items: 1, revisions: 1 });
+  });
+
+  it('deletes an item, keeping the deleted version as a revision, and continues its numbering', () => {
+    const { repo } = makeRepo();
+    repo.put({ path: 'a', kind: 'data', content: '1', updatedBy: 't' });
+    repo.put({ path: 'a', kind: 'data', content: '2', updatedBy: 't' });
+    expect(() => repo.delete('a', { ifVersion: 1, updatedBy: 't' })).toThrow(
+      expect.objectContaining({ code: 'CONFLICT' }),
+    );
+    repo.delete('a', { ifVersion: 2, updatedBy: 'carol' });
+    expect(repo.get('a')).toBeNull();
+    expect(repo.revisions('a').map((r) => [r.version, r.content, r.deleted])).toEqual([
+      [1, '1', false],
+      [2, '2', true],
+    ]);
+    expect(() => repo.delete('a', { updatedBy: 't' })).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+    expect(repo.put({ path: 'a', kind: 'data', content: '3', updatedBy: 't' }).version).toBe(3);
+  });
+
+  it.each([
+    ['', 'must not be empty'],
+    ['/abs', 'relative'],
+    ['a//b', 'relative'],
+    ['a/../b', 'relative'],
+    ['a\\b', 'control characters or'],
+    ['nul\u0000', 'control characters'],
+    ['x'.repeat(1025), 'at most 1024'],
+  ])('refuses the item path %j', (p, message) => {
+    const { repo } = makeRepo();
+    expect(() => repo.put({ path: p, kind: 'data', content: 'x', updatedBy: 't' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(message) }),
+    );
+  });
+
+  it('refuses a kind that is not a short lowercase word', () => {
+    const { repo } = makeRepo();
+    expect(() => repo.put({ path: 'a', kind: 'Module!', content: 'x', updatedBy: 't' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('kind') }),
+    );
+  });
+
+  it('keeps a failed write from leaving anything behind', () => {
+    const { repo } = makeRepo();
+    repo.put({ path: 'a', kind: 'data', content: '1', updatedBy: 't' });
+    expect(() => repo.put({ path: 'a', kind: 'data', content: 'x', ifVersion: 9, updatedBy: 't' })).toThrow();
+    expect(repo.db.isTransaction).toBe(false);
+    expect(repo.counts()).toEqual({ items: 1, revisions: 0 });
+  });
+
+  it('reports the last modification time, including deletes', async () => {
+    const { repo, clock } = makeRepo();
+    expect(repo.lastModified()).toBeNull();
+    repo.put({ path: 'a', kind: 'data', content: '1', updatedBy: 't' });
+    await clock.advanceBy(3_600_000);
+    repo.delete('a', { updatedBy: 't' });
+    expect(new Date(repo.lastModified()!).getTime()).toBe(Date.parse('2026-03-01T11:00:00Z'));
+  });
+});

@@ -1,0 +1,266 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { AppFailure } from '../../shared/result';
+import { toLocalIso, type Clock } from '../clock';
+import { ItemKind, ItemPath } from './item-rules';
+import { schemaVersionOf } from './migrations';
+
+export type Encoding = 'utf8' | 'binary';
+
+/** An item as stored: text stays a string, bytes a Uint8Array. Times are ISO 8601 with offset. */
+export interface Item {
+  path: string;
+  kind: string;
+  content: string | Uint8Array;
+  encoding: Encoding;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface ItemSummary {
+  path: string;
+  kind: string;
+  version: number;
+  sizeBytes: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface PutInput {
+  path: string;
+  kind: string;
+  content: string | Uint8Array;
+  /** Write only if the stored version is this one (0: only if the item does not exist). */
+  ifVersion?: number;
+  updatedBy: string;
+}
+
+interface ItemRow {
+  path: string;
+  kind: string;
+  content: string | Uint8Array;
+  encoding: Encoding;
+  version: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+function check<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+  },
+  value: unknown,
+): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppFailure('INVALID_ARGUMENT', parsed.error.issues[0]!.message);
+  return parsed.data;
+}
+
+/**
+ * One repository: its items and their history, over the one connection all its writers share. Each write
+ * is a single IMMEDIATE transaction, so concurrent clients serialize cleanly and a backup taken through
+ * the same connection sees whole writes only.
+ */
+export class Repository {
+  private readonly statements = new Map<string, StatementSync>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly id: string,
+    readonly db: DatabaseSync,
+    private readonly clock: Clock,
+  ) {}
+
+  private sql(text: string): StatementSync {
+    if (this.closed)
+      throw new AppFailure(
+        'NOT_FOUND',
+        `Repository "${this.name}" was closed (renamed, deleted or replaced).`,
+      );
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private toItem(row: ItemRow): Item {
+    return {
+      path: row.path,
+      kind: row.kind,
+      content: row.content,
+      encoding: row.encoding,
+      version: row.version,
+      updatedAt: toLocalIso(row.updated_at),
+      updatedBy: row.updated_by,
+    };
+  }
+
+  list(prefix?: string): ItemSummary[] {
+    const rows = (
+      prefix
+        ? // substr, not LIKE: a prefix may contain % or _ and must match literally.
+          this.sql(
+            'SELECT path, kind, version, length(CAST(content AS BLOB)) AS size, updated_at, updated_by FROM items WHERE substr(path, 1, length(?1)) = ?1 ORDER BY path',
+          ).all(prefix)
+        : this.sql(
+            'SELECT path, kind, version, length(CAST(content AS BLOB)) AS size, updated_at, updated_by FROM items ORDER BY path',
+          ).all()
+    ) as Array<Omit<ItemRow, 'content' | 'encoding'> & { size: number }>;
+    return rows.map((r) => ({
+      path: r.path,
+      kind: r.kind,
+      version: r.version,
+      sizeBytes: r.size,
+      updatedAt: toLocalIso(r.updated_at),
+      updatedBy: r.updated_by,
+    }));
+  }
+
+  get(path: string): Item | null {
+    const row = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
+    return row ? this.toItem(row) : null;
+  }
+
+  put(input: PutInput): Item {
+    const path = check(ItemPath, input.path);
+    const kind = check(ItemKind, input.kind);
+    const encoding: Encoding = typeof input.content === 'string' ? 'utf8' : 'binary';
+    return this.transaction(() => {
+      const now = this.clock.now();
+      const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
+      this.checkVersion(path, existing, input.ifVersion);
+      let version: number;
+      if (existing) {
+        this.keepRevision(existing, now, false);
+        version = existing.version + 1;
+      } else {
+        // A path deleted earlier continues its numbering, so a version never means two contents.
+        const last = this.sql('SELECT max(version) AS v FROM revisions WHERE path = ?').get(path) as {
+          v: number | null;
+        };
+        version = (last.v ?? 0) + 1;
+      }
+      this.sql(
+        `INSERT INTO items (path, kind, content, encoding, version, updated_at, updated_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, content = excluded.content,
+           encoding = excluded.encoding, version = excluded.version, updated_at = excluded.updated_at,
+           updated_by = excluded.updated_by`,
+      ).run(path, kind, input.content, encoding, version, now, input.updatedBy);
+      return this.toItem({
+        path,
+        kind,
+        content: input.content,
+        encoding,
+        version,
+        updated_at: now,
+        updated_by: input.updatedBy,
+      });
+    });
+  }
+
+  delete(path: string, opts: { ifVersion?: number; updatedBy: string }): void {
+    this.transaction(() => {
+      const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
+      if (!existing) throw new AppFailure('NOT_FOUND', `There is no item "${path}" in "${this.name}".`);
+      this.checkVersion(path, existing, opts.ifVersion);
+      this.keepRevision(existing, this.clock.now(), true);
+      this.sql('DELETE FROM items WHERE path = ?').run(path);
+    });
+  }
+
+  /** History of one path, oldest first (the current version is not included). */
+  revisions(path: string): Array<Item & { replacedAt: string; deleted: boolean }> {
+    const rows = this.sql('SELECT * FROM revisions WHERE path = ? ORDER BY id').all(path) as unknown as Array<
+      ItemRow & { replaced_at: number; deleted: number }
+    >;
+    return rows.map((r) => ({
+      ...this.toItem(r),
+      replacedAt: toLocalIso(r.replaced_at),
+      deleted: r.deleted === 1,
+    }));
+  }
+
+  counts(): { items: number; revisions: number } {
+    const row = this.sql(
+      'SELECT (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM revisions) AS revisions',
+    ).get() as { items: number; revisions: number };
+    return { items: row.items, revisions: row.revisions };
+  }
+
+  /** ISO 8601 of the newest write or delete; null for a repository never written to. */
+  lastModified(): string | null {
+    const row = this.sql(
+      'SELECT max(coalesce((SELECT max(updated_at) FROM items), 0), coalesce((SELECT max(replaced_at) FROM revisions), 0)) AS at',
+    ).get() as { at: number };
+    return row.at > 0 ? toLocalIso(row.at) : null;
+  }
+
+  meta(key: string): string | null {
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  schemaVersion(): number {
+    return schemaVersionOf(this.db);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes the connection; SQLite checkpoints the WAL into the main file on the last close. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+
+  private checkVersion(path: string, existing: ItemRow | undefined, ifVersion: number | undefined): void {
+    if (ifVersion === undefined) return;
+    const actual = existing?.version ?? 0;
+    if (actual !== ifVersion) {
+      throw new AppFailure(
+        'CONFLICT',
+        existing
+          ? `"${path}" is at version ${actual}, not ${ifVersion}: someone else changed it. Read it again, then write.`
+          : `"${path}" does not exist (expected version ${ifVersion}). Read it again, then write.`,
+      );
+    }
+  }
+
+  private keepRevision(row: ItemRow, replacedAt: number, deleted: boolean): void {
+    this.sql(
+      `INSERT INTO revisions (path, kind, content, encoding, version, updated_at, updated_by, replaced_at, deleted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.path,
+      row.kind,
+      row.content,
+      row.encoding,
+      row.version,
+      row.updated_at,
+      row.updated_by,
+      replacedAt,
+      deleted ? 1 : 0,
+    );
+  }
+
+  private transaction<T>(work: () => T): T {
+    this.sql('BEGIN IMMEDIATE').run();
+    try {
+      const result = work();
+      this.sql('COMMIT').run();
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
