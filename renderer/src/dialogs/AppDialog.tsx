@@ -1,0 +1,57 @@
+import type { ReactNode } from 'react';
+import { Dialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
+
+interface AppDialogProps {
+  title: string;
+  onClose(): void;
+  children: ReactNode;
+  /** The buttons at the bottom (OK / Cancel, Close…). */
+  footer: ReactNode;
+  size?: 'small' | 'medium' | 'large';
+  /** While work runs that Escape must not abandon silently. */
+  dismissable?: boolean;
+  testId?: string;
+}
+
+/** Every dialog's frame: a modal that traps focus, closes with Escape, and names itself by its heading. */
+export function AppDialog({
+  title,
+  onClose,
+  children,
+  footer,
+  size = 'medium',
+  dismissable = true,
+  testId,
+}: AppDialogProps) {
+  return (
+    <ModalOverlay
+      className="modal-overlay"
+      isOpen
+      isDismissable={false}
+      isKeyboardDismissDisabled={!dismissable}
+      onOpenChange={(open) => {
+        if (!open) onClose();
+      }}
+    >
+      <Modal className={`modal modal-${size}`}>
+        <Dialog className="dialog" data-testid={testId}>
+          <Heading slot="title" className="dialog-title">
+            {title}
+          </Heading>
+          <div className="dialog-body">{children}</div>
+          <div className="dialog-footer">{footer}</div>
+        </Dialog>
+      </Modal>
+    </ModalOverlay>
+  );
+}
+
+/** The core's message for a failed call, beside the buttons where the user just pressed OK. */
+export function FormError({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="form-error" role="alert">
+      {message}
+    </p>
+  );
+}

@@ -1,0 +1,407 @@
+import { useEffect, useState } from 'react';
+import { Button, Checkbox, CheckboxGroup, Label } from 'react-aria-components';
+import type { BackupSettings, Day } from '../../../electron/shared/settings-schema';
+import { DAYS } from '../../../electron/shared/settings-schema';
+import { useApi } from '../api/context';
+import { useNotify } from '../components/Notices';
+import { formatDateTime } from '../format/time';
+import { AppDialog, FormError } from './AppDialog';
+import { NumberInput, RadioChoices, TextInput } from './fields';
+import {
+  DAY_NAMES,
+  EVERY_DAY,
+  WEEKDAYS,
+  isTime,
+  normalizeTime,
+  sameDays,
+  scheduleErrors,
+  type FieldErrors,
+} from './schedule-form';
+import { TwoListPicker } from './TwoListPicker';
+
+interface ScheduleDialogProps {
+  repositoryNames: string[];
+  onClose(): void;
+}
+
+/** The Repository Auto-Backup Schedule: nothing is saved until OK, and Cancel leaves everything as it was. */
+export function ScheduleDialog({ repositoryNames, onClose }: ScheduleDialogProps) {
+  const api = useApi();
+  const [settings, setSettings] = useState<BackupSettings | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void api.getBackupSettings().then((r) => {
+      if (!live) return;
+      if (r.ok) setSettings(r.value);
+      else setLoadError(r.error.message);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  if (!settings)
+    return (
+      <AppDialog
+        title="Backup Schedule"
+        onClose={onClose}
+        size="large"
+        testId="schedule-dialog"
+        footer={
+          <Button className="button" onPress={onClose}>
+            Close
+          </Button>
+        }
+      >
+        {loadError ? (
+          <p role="alert" className="form-error">
+            Could not read the backup settings: {loadError}
+          </p>
+        ) : (
+          <p aria-busy="true">Loading the backup settings…</p>
+        )}
+      </AppDialog>
+    );
+  return <ScheduleForm initial={settings} repositoryNames={repositoryNames} onClose={onClose} />;
+}
+
+interface TimeRow {
+  key: number;
+  value: string;
+}
+
+let nextTimeKey = 1;
+const toRows = (times: string[]): TimeRow[] => times.map((value) => ({ key: nextTimeKey++, value }));
+
+function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSettings } & ScheduleDialogProps) {
+  const api = useApi();
+  const notify = useNotify();
+  const [form, setForm] = useState<BackupSettings>(initial);
+  const [times, setTimes] = useState<TimeRow[]>(() => toRows(initial.times.length ? initial.times : []));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [preview, setPreview] = useState<{ description: string; nextRuns: string[]; error?: string } | null>(null);
+
+  const set = <K extends keyof BackupSettings>(key: K, value: BackupSettings[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setErrors(({ [key]: _dropped, ...rest }) => rest);
+  };
+  const settings: BackupSettings = { ...form, times: times.map((t) => normalizeTime(t.value)) };
+  const validTimes = settings.times.filter(isTime);
+  const previewKey = `${form.days.join(',')}|${validTimes.join(',')}`;
+
+  // The live preview follows the days and times, a moment after the user stops typing.
+  useEffect(() => {
+    let live = true;
+    const [days, timesText] = previewKey.split('|');
+    const timer = setTimeout(() => {
+      void api
+        .previewSchedule({
+          days: (days ? days.split(',') : []) as Day[],
+          times: timesText ? timesText.split(',') : [],
+          count: 5,
+        })
+        .then((r) => {
+          if (!live) return;
+          setPreview(r.ok ? r.value : { description: '', nextRuns: [], error: r.error.message });
+        });
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, previewKey]);
+
+  const save = async () => {
+    setFailure(null);
+    const local = scheduleErrors(settings);
+    setErrors(local);
+    if (Object.keys(local).length > 0) {
+      setFailure('Some fields need attention: see the messages beside them.');
+      return;
+    }
+    setSaving(true);
+    const result = await api.saveBackupSettings(settings);
+    setSaving(false);
+    if (!result.ok) {
+      setErrors(result.error.fields ?? {});
+      setFailure(result.error.message);
+      return;
+    }
+    notify('ok', result.value.enabled ? 'Backup schedule saved.' : 'Auto-backup is disabled.');
+    onClose();
+  };
+
+  const timeError = (i: number) => errors[`times.${i}`];
+  const pausedUntil = form.pausedUntil ? Date.parse(form.pausedUntil) : null;
+  const paused = pausedUntil !== null && pausedUntil > Date.now();
+
+  return (
+    <AppDialog
+      title="Repository Auto-Backup Schedule"
+      onClose={onClose}
+      size="large"
+      testId="schedule-dialog"
+      footer={
+        <>
+          <FormError message={failure} />
+          <Button className="button" onPress={onClose}>
+            Cancel
+          </Button>
+          <Button className="button primary" isDisabled={saving} onPress={() => void save()}>
+            OK
+          </Button>
+        </>
+      }
+    >
+      <div className="schedule-grid">
+        <section className="form-section" aria-labelledby="sched-state">
+          <h3 id="sched-state">Auto-backup</h3>
+          <RadioChoices
+            label="Auto-backup"
+            hideLabel
+            value={form.enabled ? 'on' : 'off'}
+            onChange={(v) => set('enabled', v === 'on')}
+            choices={[
+              { value: 'off', label: 'Disable auto-backup function' },
+              { value: 'on', label: 'Enable auto-backup function' },
+            ]}
+          />
+          <div className="pause-row">
+            {paused ? (
+              <>
+                <span className="warn-text">Paused until {formatDateTime(pausedUntil)}.</span>
+                <Button className="button small" onPress={() => set('pausedUntil', null)}>
+                  Resume
+                </Button>
+              </>
+            ) : (
+              <>
+                <span className="muted">Skip the backups for a while without changing the schedule:</span>
+                <Button
+                  className="button small"
+                  onPress={() => set('pausedUntil', new Date(Date.now() + 24 * 3600_000).toISOString())}
+                >
+                  Pause for a day
+                </Button>
+              </>
+            )}
+          </div>
+        </section>
+
+        <section className="form-section span-2" aria-labelledby="sched-repos">
+          <h3 id="sched-repos">Select repositories for auto-backup</h3>
+          <TwoListPicker
+            all={repositoryNames}
+            chosen={form.repositories}
+            onChange={(names) => set('repositories', names)}
+            availableLabel="Not backed up"
+            chosenLabel="Backed up automatically"
+            error={errors.repositories}
+          />
+        </section>
+
+        <section className="form-section" aria-labelledby="sched-when">
+          <h3 id="sched-when">When</h3>
+          <CheckboxGroup
+            className="days"
+            value={form.days}
+            onChange={(v) => set('days', DAYS.filter((d) => v.includes(d)))}
+            isInvalid={!!errors.days}
+            validationBehavior="aria"
+          >
+            <Label className="group-label">Days of the week</Label>
+            <div className="day-boxes">
+              {DAYS.map((d) => (
+                <Checkbox key={d} value={d} className="checkbox day">
+                  <span className="box" aria-hidden="true" />
+                  {DAY_NAMES[d]}
+                </Checkbox>
+              ))}
+            </div>
+            <div className="day-shortcuts">
+              <Button
+                className="button small"
+                isDisabled={sameDays(form.days, WEEKDAYS)}
+                onPress={() => set('days', WEEKDAYS)}
+              >
+                Weekdays
+              </Button>
+              <Button
+                className="button small"
+                isDisabled={sameDays(form.days, EVERY_DAY)}
+                onPress={() => set('days', EVERY_DAY)}
+              >
+                Every day
+              </Button>
+            </div>
+            {errors.days && (
+              <p className="field-error" role="alert">
+                {errors.days}
+              </p>
+            )}
+          </CheckboxGroup>
+
+          <div className="times" role="group" aria-labelledby="times-label">
+            <span id="times-label" className="group-label">
+              Times of day (24-hour)
+            </span>
+            {times.map((row, i) => (
+              <div key={row.key} className="time-row">
+                <TextInput
+                  label={`Time ${i + 1}`}
+                  className="time-field"
+                  value={row.value}
+                  placeholder="HH:MM"
+                  onChange={(value) => {
+                    setTimes((all) => all.map((t) => (t.key === row.key ? { ...t, value } : t)));
+                    setErrors(({ [`times.${i}`]: _a, times: _b, ...rest }) => rest);
+                  }}
+                  error={timeError(i)}
+                />
+                <Button
+                  className="button small"
+                  aria-label={`Remove time ${i + 1}${row.value ? ` (${row.value})` : ''}`}
+                  onPress={() => setTimes((all) => all.filter((t) => t.key !== row.key))}
+                >
+                  Remove
+                </Button>
+              </div>
+            ))}
+            <Button
+              className="button small"
+              onPress={() => {
+                setTimes((all) => [...all, { key: nextTimeKey++, value: '' }]);
+                setErrors(({ times: _dropped, ...rest }) => rest);
+              }}
+            >
+              Add time
+            </Button>
+            {errors.times && (
+              <p className="field-error" role="alert">
+                {errors.times}
+              </p>
+            )}
+          </div>
+        </section>
+
+        <section className="form-section preview" aria-labelledby="sched-preview" aria-live="polite">
+          <h3 id="sched-preview">Next 5 runs</h3>
+          {!preview ? (
+            <p aria-busy="true" className="muted">
+              Working out the next runs…
+            </p>
+          ) : preview.error ? (
+            <p className="form-error" role="alert">
+              {preview.error}
+            </p>
+          ) : (
+            <>
+              <p data-testid="schedule-description">{preview.description}</p>
+              {preview.nextRuns.length === 0 ? (
+                <p className="muted">No run: choose at least one day and one time.</p>
+              ) : (
+                <ol className="next-runs" data-testid="next-runs">
+                  {preview.nextRuns.map((run) => (
+                    <li key={run}>
+                      <time dateTime={run}>{formatDateTime(run)}</time>
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </>
+          )}
+        </section>
+
+        <section className="form-section" aria-labelledby="sched-where">
+          <h3 id="sched-where">Where</h3>
+          <div className="with-button">
+            <TextInput
+              label="Target folder"
+              value={form.targetFolder}
+              onChange={(v) => set('targetFolder', v)}
+              error={errors.targetFolder}
+              placeholder="/var/backups/repositories"
+              description="A folder on this computer or a network share; created if it does not exist."
+            />
+            {api.host === 'electron' && (
+              <Button
+                className="button"
+                onPress={() =>
+                  void api
+                    .pickFolder({ title: 'Folder for the backups', defaultPath: form.targetFolder || undefined })
+                    .then((r) => {
+                      if (r.ok && r.value?.[0]) set('targetFolder', r.value[0]);
+                      else if (!r.ok) setErrors((e) => ({ ...e, targetFolder: r.error.message }));
+                    })
+                }
+              >
+                Browse…
+              </Button>
+            )}
+          </div>
+          <NumberInput
+            label="Keep the newest backups of each repository"
+            value={form.keepLast}
+            minValue={1}
+            maxValue={1000}
+            onChange={(v) => set('keepLast', v)}
+            error={errors.keepLast}
+            description="Older verified backups are deleted; the last good one never is."
+          />
+          <RadioChoices
+            label="Compression"
+            orientation="horizontal"
+            value={form.compression}
+            onChange={(v) => set('compression', v)}
+            error={errors.compression}
+            choices={[
+              { value: 'store', label: 'None' },
+              { value: 'fast', label: 'Fast' },
+              { value: 'best', label: 'Smallest' },
+            ]}
+          />
+          <Checkbox className="checkbox" isSelected={form.catchUp} onChange={(v) => set('catchUp', v)}>
+            <span className="box" aria-hidden="true" />
+            Catch up: run a missed backup once when the app starts or the computer wakes
+          </Checkbox>
+        </section>
+
+        <section className="form-section" aria-labelledby="sched-clients">
+          <h3 id="sched-clients">If a repository is in use</h3>
+          <RadioChoices
+            label="If a repository is in use at backup time"
+            hideLabel
+            value={form.clientsPolicy}
+            onChange={(v) => set('clientsPolicy', v)}
+            error={errors.clientsPolicy}
+            choices={[
+              {
+                value: 'keep-connected',
+                label: 'Run backup without disconnecting the clients',
+                description: 'Clients keep working; what they write after the snapshot goes into the next backup.',
+              },
+              {
+                value: 'disconnect',
+                label: 'Disconnect the clients and run backup',
+                description: 'Clients get a notice, are disconnected, and can reconnect when the backup ends.',
+              },
+            ]}
+          />
+          <NumberInput
+            label="Warn the clients this many minutes before"
+            value={form.graceMinutes}
+            minValue={0}
+            maxValue={120}
+            isDisabled={form.clientsPolicy !== 'disconnect'}
+            onChange={(v) => set('graceMinutes', v)}
+            error={errors.graceMinutes}
+          />
+        </section>
+      </div>
+    </AppDialog>
+  );
+}
