@@ -1,28 +1,103 @@
-// The Electron shell: kept thin. The core does the work; this wires it to a window and IPC.
-import { app, BrowserWindow, dialog, ipcMain, protocol, shell } from 'electron';
+// The Electron shell: kept thin. The core does the work; each capability lives in its own file here
+// and is wired to the real Electron objects below.
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  Notification,
+  powerMonitor,
+  protocol,
+  screen,
+  shell,
+  Tray,
+} from 'electron';
 import ElectronStore from 'electron-store';
 import path from 'node:path';
+import { toLocalIso } from '../core/clock';
 import { createServer, type RepoServer } from '../core/create-server';
 import type { SettingsBackend } from '../core/settings';
+import { hideOnClose } from './close-to-tray';
 import { desktopSettingsStore } from './desktop-settings';
 import { desktopHostHandlers } from './host-handlers';
-import { loginItemFor } from './login-item';
 import { originOf, registerContractIpc } from './ipc';
+import { createLifecycle } from './lifecycle';
+import { setUpLogging } from './logging';
+import { isHiddenStart, loginItemFor } from './login-item';
+import { createBackupNotifier, type DesktopNotice } from './notifier';
+import { catchUpOnResume, catchUpSchedulerOf } from './power';
 import { APP_ORIGIN, registerAppScheme, serveRendererFile } from './protocol';
+import { createQuitGuard, quitQuestion } from './quit-guard';
+import { trackShellState, type ShellState } from './shell-state';
+import { createTray } from './tray';
 import { lockDown, mainWindowOptions } from './window';
+import { restoreWindowState, trackWindowState } from './window-state';
 
 registerAppScheme(protocol);
-
-let mainWindow: BrowserWindow | null = null;
-let server: RepoServer | null = null;
+if (process.platform === 'win32') app.setAppUserModelId('com.reposerver.controlpanel');
+const log = setUpLogging(app.getPath('logs'));
 
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const appOrigin = devServerUrl ? originOf(devServerUrl) : APP_ORIGIN;
+const trustedOrigins = [APP_ORIGIN, ...(devServerUrl ? [appOrigin] : [])];
+const assetsDir = app.isPackaged ? process.resourcesPath : path.join(import.meta.dirname, '../../assets');
+const appIcon = path.join(assetsDir, 'icon.png');
+
+/** The shell's own state (not the core's settings): window bounds, notices already shown. */
+const desktopStore = new ElectronStore<{ window?: unknown; closeNoticeShown?: boolean }>({ name: 'desktop' });
+
+let server: RepoServer | null = null;
+let mainWindow: BrowserWindow | null = null;
+const cleanups: (() => void)[] = [];
+
+function notify(notice: DesktopNotice): void {
+  if (!Notification.isSupported()) return;
+  const note = new Notification({ ...notice, icon: appIcon });
+  note.on('click', showWindow);
+  note.show();
+}
+
+function createMainWindow(): BrowserWindow {
+  const areas = [screen.getPrimaryDisplay(), ...screen.getAllDisplays()].map((d) => d.workArea);
+  const bounds = restoreWindowState(desktopStore.get('window'), areas);
+  const preload = path.join(import.meta.dirname, '../preload/index.cjs');
+  const window = new BrowserWindow(mainWindowOptions(preload, bounds, appIcon));
+  if (bounds.maximized) window.maximize();
+  lockDown(window.webContents, appOrigin, shell);
+  trackWindowState(window, (state) => desktopStore.set('window', state));
+  hideOnClose({
+    window,
+    isQuitting: () => lifecycle.isQuitting(),
+    notice: {
+      wasShown: () => desktopStore.get('closeNoticeShown') === true,
+      markShown: () => desktopStore.set('closeNoticeShown', true),
+    },
+    notify,
+  });
+  window.on('closed', () => {
+    mainWindow = null;
+  });
+  window.webContents.on('render-process-gone', (_event, details) =>
+    log.error(`The Control Panel's renderer stopped: ${details.reason}`),
+  );
+  void window.loadURL(devServerUrl ?? `${APP_ORIGIN}/index.html`);
+  return window;
+}
+
+function reveal(window: BrowserWindow): void {
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
 
 function showWindow(): void {
-  if (!mainWindow) return;
-  if (mainWindow.isMinimized()) mainWindow.restore();
-  mainWindow.show();
-  mainWindow.focus();
+  if (!server) return; // still starting: the window follows once the core is up
+  if (mainWindow) return reveal(mainWindow);
+  const window = createMainWindow();
+  mainWindow = window;
+  window.once('ready-to-show', () => reveal(window));
 }
 
 async function start(): Promise<void> {
@@ -32,55 +107,116 @@ async function start(): Promise<void> {
   const settings = new ElectronStore<Record<string, unknown>>({
     name: 'settings',
   }) as unknown as SettingsBackend;
-  server = await createServer({
+  const core = await createServer({
     dataDir: path.join(app.getPath('userData'), 'data'),
     appInfo: { name: app.getName(), version: app.getVersion() },
     host: 'electron',
     settings,
+    logger: log,
   });
-  await server.start();
+  await core.start();
+  server = core;
 
-  const trustedOrigins = [APP_ORIGIN, ...(devServerUrl ? [originOf(devServerUrl)] : [])];
-  registerContractIpc({
-    ipcMain,
-    handlers: {
-      ...server.handlers,
-      ...desktopHostHandlers({
-        dialog,
-        shell,
-        logsDir: app.getPath('logs'),
-        desktopSettings: desktopSettingsStore({
-          loginItem: loginItemFor({
-            platform: process.platform,
-            app,
-            env: process.env,
-            execPath: process.execPath,
-          }),
-          settings: server.settings,
-        }),
-      }),
+  const desktopSettings = desktopSettingsStore({
+    loginItem: loginItemFor({
+      platform: process.platform,
+      app,
+      env: process.env,
+      execPath: process.execPath,
+    }),
+    settings: core.settings,
+  });
+  cleanups.push(
+    registerContractIpc({
+      ipcMain,
+      handlers: {
+        ...core.handlers,
+        ...desktopHostHandlers({ dialog, shell, logsDir: app.getPath('logs'), desktopSettings }),
+      },
+      events: core.events,
+      trustedOrigins,
+      logger: log,
+    }),
+  );
+
+  const scheduler = catchUpSchedulerOf(core);
+  if (scheduler) cleanups.push(catchUpOnResume(powerMonitor, scheduler, log));
+  else log.warn('This core has no scheduler catch-up yet: missed backups run only at the next slot.');
+
+  const attempt = (what: string, action: () => Promise<unknown>) =>
+    void action().catch((error: Error) => notify({ title: `Could not ${what}`, body: error.message }));
+  const tray = createTray({
+    Tray,
+    Menu,
+    nativeImage,
+    iconDir: path.join(assetsDir, 'tray'),
+    now: () => core.clock.now(),
+    actions: {
+      openControlPanel: showWindow,
+      backUpNow: () => attempt('start the backup', () => core.handlers.runBackupNow({})),
+      pauseForDays: (days) =>
+        attempt('pause backups', () =>
+          core.handlers.pauseBackups({ until: toLocalIso(core.clock.now() + days * 86_400_000) }),
+        ),
+      resumeBackups: () => attempt('resume backups', () => core.handlers.resumeBackups({})),
+      startServer: () => attempt('start the server', () => core.handlers.startClientServer({})),
+      stopServer: () => attempt('stop the server', () => core.handlers.stopClientServer({})),
+      quit: () => app.quit(),
     },
-    events: server.events,
-    trustedOrigins,
   });
+  cleanups.push(() => tray.destroy());
 
-  mainWindow = new BrowserWindow(mainWindowOptions(path.join(import.meta.dirname, '../preload/index.cjs')));
-  lockDown(mainWindow.webContents, trustedOrigins[trustedOrigins.length - 1]!);
-  mainWindow.once('ready-to-show', showWindow);
-  await mainWindow.loadURL(devServerUrl ?? `${APP_ORIGIN}/index.html`);
+  const notifyAboutBackups = createBackupNotifier({
+    notify,
+    notifyOnSuccess: () => core.settings.get().notifyOnSuccess,
+    now: () => core.clock.now(),
+  });
+  let lastBackup: ShellState['backup'] = null;
+  const shellState = trackShellState(core, (state) => {
+    tray.render(state);
+    if (state.backup && state.backup !== lastBackup) notifyAboutBackups(state.backup);
+    lastBackup = state.backup;
+  });
+  cleanups.push(() => shellState.dispose());
+  tray.render(shellState.state);
+  await shellState.refresh();
 }
 
-if (!app.requestSingleInstanceLock()) {
-  app.quit();
-} else {
-  app.on('second-instance', showWindow);
-  app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', (event) => {
-    if (!server) return;
-    event.preventDefault();
+const quitGuard = () =>
+  server
+    ? createQuitGuard({
+        handlers: server.handlers,
+        events: server.events,
+        clock: server.clock,
+        ask: async (jobs) => {
+          const question = quitQuestion(jobs);
+          if (mainWindow) reveal(mainWindow);
+          const { response } = await (mainWindow
+            ? dialog.showMessageBox(mainWindow, question)
+            : dialog.showMessageBox(question));
+          return question.choices[response] ?? 'stay';
+        },
+        onWaiting: (jobs) => {
+          mainWindow?.hide();
+          log.info(`Quitting once ${jobs.length || 'the running'} job(s) finish.`);
+        },
+        logger: log,
+      }).mayQuit()
+    : Promise.resolve(true);
+
+const lifecycle = createLifecycle({
+  app,
+  hidden: () => isHiddenStart(process.argv, app, process.platform),
+  start,
+  showWindow,
+  mayQuit: quitGuard,
+  stop: async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
     const stopping = server;
     server = null;
-    void stopping.stop().finally(() => app.quit());
-  });
-  void app.whenReady().then(start);
-}
+    await stopping?.stop();
+    log.info('Stopped.');
+  },
+  onFatal: (error) => dialog.showErrorBox('Repository Server could not start', error.message),
+  logger: log,
+});

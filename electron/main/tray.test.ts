@@ -1,0 +1,185 @@
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { MenuItemConstructorOptions, NativeImage } from 'electron';
+import { EventBus } from '../core/event-bus';
+import { trackShellState } from './shell-state';
+import { backupStatus, job, serverStatus, shellState } from './testing/statuses';
+import { createTray } from './tray';
+import { TRAY_ICON_STATES } from './tray-view';
+
+const ICON_DIR = path.resolve(import.meta.dirname, '../../assets/tray');
+
+/** Stand-ins for Electron's Tray, Menu and nativeImage that remember what the tray shows. */
+function fakeElectron() {
+  const shown = { image: '', tooltip: '', menu: [] as MenuItemConstructorOptions[], destroyed: false };
+  const created: string[] = [];
+  class FakeTray extends EventEmitter {
+    constructor(image: NativeImage) {
+      super();
+      shown.image = (image as unknown as { path: string }).path;
+    }
+    setImage(image: NativeImage) {
+      shown.image = (image as unknown as { path: string }).path;
+    }
+    setToolTip(text: string) {
+      shown.tooltip = text;
+    }
+    setContextMenu(menu: unknown) {
+      shown.menu = (menu as { template: MenuItemConstructorOptions[] }).template;
+    }
+    destroy() {
+      shown.destroyed = true;
+    }
+  }
+  return {
+    shown,
+    created,
+    deps: {
+      Tray: FakeTray as never,
+      Menu: { buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({ template }) as never },
+      nativeImage: {
+        createFromPath: (file: string) => {
+          created.push(file);
+          return { path: file } as unknown as NativeImage;
+        },
+      },
+    },
+  };
+}
+
+const noActions = {
+  openControlPanel: () => {},
+  backUpNow: () => {},
+  pauseForDays: () => {},
+  resumeBackups: () => {},
+  startServer: () => {},
+  stopServer: () => {},
+  quit: () => {},
+};
+
+describe('the tray', () => {
+  it('every state has its icon in assets/tray, at 1x and 2x', () => {
+    for (const state of TRAY_ICON_STATES) {
+      for (const file of [`${state}.png`, `${state}@2x.png`]) {
+        const bytes = fs.readFileSync(path.join(ICON_DIR, file));
+        expect(bytes.subarray(1, 4).toString(), file).toBe('PNG');
+      }
+    }
+  });
+
+  it('shows the icon, tooltip and menu of each state, loading each image once', () => {
+    const electron = fakeElectron();
+    const tray = createTray({
+      ...electron.deps,
+      iconDir: ICON_DIR,
+      actions: noActions,
+      now: () => Date.now(),
+    });
+    expect(electron.shown.image).toBe(path.join(ICON_DIR, 'idle.png'));
+
+    tray.render(shellState({ jobs: [job()] }));
+    expect(electron.shown.image).toBe(path.join(ICON_DIR, 'backing-up.png'));
+    expect(electron.shown.tooltip).toContain('Backing up Sales 45%');
+    expect(electron.shown.menu.find((i) => i.id === 'back-up-now')).toMatchObject({ enabled: false });
+
+    tray.render(shellState({ backup: backupStatus({ lastError: 'Disk full' }) }));
+    expect(electron.shown.image).toBe(path.join(ICON_DIR, 'failed.png'));
+    tray.render(shellState({ backup: backupStatus({ state: 'paused' }) }));
+    expect(electron.shown.image).toBe(path.join(ICON_DIR, 'paused.png'));
+    tray.render(shellState({ server: serverStatus({ state: 'stopped' }) }));
+    expect(electron.shown.image).toBe(path.join(ICON_DIR, 'stopped.png'));
+    tray.render(shellState());
+    tray.render(shellState());
+    expect(electron.shown.image).toBe(path.join(ICON_DIR, 'idle.png'));
+    expect(electron.created.length).toBe(5);
+    for (const file of electron.created) expect(fs.existsSync(file), file).toBe(true);
+
+    tray.destroy();
+    expect(electron.shown.destroyed).toBe(true);
+  });
+
+  it('a click on the icon opens the Control Panel', () => {
+    const electron = fakeElectron();
+    let opened = 0;
+    let trayObject: EventEmitter | undefined;
+    const Tray = class extends (electron.deps.Tray as unknown as typeof EventEmitter) {
+      constructor(...args: unknown[]) {
+        super(...(args as []));
+        trayObject = this;
+      }
+    };
+    createTray({
+      ...electron.deps,
+      Tray: Tray as never,
+      iconDir: ICON_DIR,
+      actions: { ...noActions, openControlPanel: () => opened++ },
+      now: () => Date.now(),
+    });
+    trayObject!.emit('click');
+    expect(opened).toBe(1);
+  });
+
+  it('follows the core’s events: statusChanged, serverStateChanged, jobProgress, jobFinished', async () => {
+    const electron = fakeElectron();
+    const tray = createTray({
+      ...electron.deps,
+      iconDir: ICON_DIR,
+      actions: noActions,
+      now: () => Date.now(),
+    });
+    const events = new EventBus();
+    const handlers = {
+      getServerStatus: async () => serverStatus(),
+      getBackupStatus: async () => backupStatus(),
+      listJobs: async () => [],
+    };
+    const tracked = trackShellState({ handlers, events }, (state) => tray.render(state));
+    await tracked.refresh();
+    expect(electron.shown.image).toMatch(/idle\.png$/);
+
+    events.emit('jobProgress', job({ jobId: 'j1' }));
+    expect(electron.shown.image).toMatch(/backing-up\.png$/);
+    events.emit('jobProgress', job({ jobId: 'j1', bytesDone: 900 }));
+    expect(tracked.state.jobs).toHaveLength(1);
+    expect(electron.shown.tooltip).toContain('90%');
+    events.emit('jobFinished', {
+      jobId: 'j1',
+      kind: 'backup',
+      repository: 'Sales',
+      status: 'failed',
+      file: null,
+      sizeBytes: null,
+      durationMs: 1200,
+      restoredAs: null,
+      error: { code: 'NO_SPACE', message: 'The disk is full.' },
+    });
+    expect(tracked.state.jobs).toEqual([]);
+    events.emit('statusChanged', backupStatus({ lastError: 'The disk is full.' }));
+    expect(electron.shown.image).toMatch(/failed\.png$/);
+    events.emit('statusChanged', backupStatus());
+    events.emit('serverStateChanged', serverStatus({ state: 'stopped' }));
+    expect(electron.shown.image).toMatch(/stopped\.png$/);
+    expect(electron.shown.menu.map((i) => i.label)).toContain('Start Server');
+
+    tracked.dispose();
+    events.emit('serverStateChanged', serverStatus());
+    expect(electron.shown.image).toMatch(/stopped\.png$/);
+  });
+
+  it('a part of the core that is not built yet leaves its line as "loading", not an error', async () => {
+    const failing = async () => {
+      throw new Error('NOT_SUPPORTED');
+    };
+    const tracked = trackShellState(
+      {
+        handlers: { getServerStatus: failing, getBackupStatus: failing, listJobs: failing },
+        events: new EventBus(),
+      },
+      () => {},
+    );
+    await tracked.refresh();
+    expect(tracked.state).toEqual({ server: null, backup: null, jobs: [] });
+  });
+});
