@@ -131,10 +131,11 @@ export class RepositoryStore {
   }
 
   open(name: string): Repository {
+    // The cache first: every client request comes through here, and listing the folder is not free.
+    const cached = this.open_.get(name.toLowerCase());
+    if (cached && !cached.isClosed) return cached;
     const canonical = this.mustResolve(name);
     const key = canonical.toLowerCase();
-    const cached = this.open_.get(key);
-    if (cached && !cached.isClosed) return cached;
     const db = openDatabase(this.pathOf(canonical));
     try {
       migrate(db);

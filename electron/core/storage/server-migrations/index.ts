@@ -1,5 +1,6 @@
 import type { Migration } from '../migrations/runner';
 import { audit } from './001-audit';
+import { backupHistory } from './002-backup-history';
 
 /** Every server.sqlite schema step, in order. Append one line per new migration file. */
-export const serverMigrations: Migration[] = [audit];
+export const serverMigrations: Migration[] = [audit, backupHistory];

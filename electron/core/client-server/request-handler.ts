@@ -1,0 +1,109 @@
+import { AppFailure } from '../../shared/result';
+import type { Item, Repository } from '../storage';
+import { ClientRequest, OPS, type ClientResponse, type RequestIdValue, type WireItem } from './protocol';
+
+const toWire = (item: Item): WireItem => ({
+  path: item.path,
+  kind: item.kind,
+  content: typeof item.content === 'string' ? item.content : Buffer.from(item.content).toString('base64'),
+  encoding: typeof item.content === 'string' ? 'utf8' : 'base64',
+  version: item.version,
+  updatedAt: item.updatedAt,
+  updatedBy: item.updatedBy,
+});
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The request's id when it has a usable one, so even a refused request can be matched by the client. */
+function idOf(message: unknown): RequestIdValue | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const id = (message as { id?: unknown }).id;
+  return (typeof id === 'string' && id.length > 0 && id.length <= 200) || Number.isInteger(id)
+    ? (id as RequestIdValue)
+    : null;
+}
+
+function failure(id: RequestIdValue | null, code: AppFailure['code'], message: string): ClientResponse {
+  return { id, ok: false, error: { code, message } };
+}
+
+/**
+ * Answers one text message of a session: parse, validate, run against the repository. Never throws:
+ * every problem becomes an error response and the connection stays usable.
+ */
+export function answerRequest(repo: Repository, text: string, clientLabel: string): ClientResponse {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch (error) {
+    return failure(null, 'INVALID_ARGUMENT', `The message is not valid JSON (${(error as Error).message}).`);
+  }
+  const id = idOf(message);
+  const op = (message as { op?: unknown } | null)?.op;
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return failure(
+      id,
+      'INVALID_ARGUMENT',
+      'A request must be a JSON object such as {"id": 1, "op": "list"}.',
+    );
+  }
+  if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op)) {
+    return failure(
+      id,
+      'UNKNOWN_METHOD',
+      `Unknown op ${JSON.stringify(op ?? null)}; this server understands ${OPS.map((o) => `"${o}"`).join(', ')}.`,
+    );
+  }
+  const parsed = ClientRequest.safeParse(message);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    return failure(id, 'INVALID_ARGUMENT', `Invalid "${op}" request: ${problems.join('; ')}`);
+  }
+  const request = parsed.data;
+  try {
+    switch (request.op) {
+      case 'list':
+        return { id: request.id, ok: true, result: { items: repo.list(request.prefix) } };
+      case 'get': {
+        const item = repo.get(request.path);
+        if (!item) return failure(request.id, 'NOT_FOUND', `There is no item "${request.path}".`);
+        return { id: request.id, ok: true, result: toWire(item) };
+      }
+      case 'put': {
+        if (
+          request.encoding === 'base64' &&
+          (request.content.length % 4 !== 0 || !BASE64.test(request.content))
+        )
+          return failure(request.id, 'INVALID_ARGUMENT', 'content is not valid base64.');
+        const content =
+          request.encoding === 'base64'
+            ? new Uint8Array(Buffer.from(request.content, 'base64'))
+            : request.content;
+        const item = repo.put({
+          path: request.path,
+          kind: request.kind,
+          content,
+          ifVersion: request.ifVersion,
+          updatedBy: clientLabel,
+        });
+        return {
+          id: request.id,
+          ok: true,
+          result: { path: item.path, version: item.version, updatedAt: item.updatedAt },
+        };
+      }
+      case 'delete':
+        repo.delete(request.path, { ifVersion: request.ifVersion, updatedBy: clientLabel });
+        return { id: request.id, ok: true, result: null };
+    }
+  } catch (error) {
+    if (error instanceof AppFailure) return failure(request.id, error.code, error.message);
+    return failure(
+      request.id,
+      'INTERNAL',
+      `The server could not do "${request.op}": ${(error as Error).message}`,
+    );
+  }
+}
