@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import type { ManifestV1 } from '../../shared/contract/archives';
+import { AppFailure } from '../../shared/result';
+import { cancelled, isAbortError } from './fs-errors';
+import { MANIFEST_ENTRY, MAX_MANIFEST_BYTES, parseManifest, SNAPSHOT_ENTRY } from './manifest';
+
+/** Deflate cannot pack honest data much beyond ~1030:1; a higher claim is a lie (a zip bomb). */
+export const MAX_COMPRESSION_RATIO = 1000;
+const MAX_ENTRIES = 16;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+export interface OpenedArchive {
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly manifest: ManifestV1;
+  readonly snapshotEntry: yauzl.Entry;
+  readonly zip: yauzl.ZipFile;
+  close(): void;
+}
+
+const invalid = (file: string, why: string) => new AppFailure('INVALID_ARCHIVE', `${file}: ${why}`);
+
+/**
+ * Opens an archive for reading: the central directory and manifest.json only, never the whole file.
+ * Every entry is checked before anything is extracted: names, links, sizes against the manifest and a
+ * compression ratio that honest data cannot exceed.
+ */
+export async function openArchive(file: string): Promise<OpenedArchive> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(file);
+  } catch {
+    throw new AppFailure('NOT_FOUND', `The file ${file} does not exist or cannot be read.`);
+  }
+  if (!stat.isFile()) throw new AppFailure('INVALID_ARGUMENT', `${file} is not a file.`);
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.openPromise(file, {
+      lazyEntries: true,
+      autoClose: false,
+      strictFileNames: true,
+      validateEntrySizes: true,
+    });
+  } catch (error) {
+    throw invalid(file, `not a ZIP archive, or truncated (${(error as Error).message}).`);
+  }
+  try {
+    if (zip.entryCount > MAX_ENTRIES) throw invalid(file, `${zip.entryCount} entries; a backup has 2.`);
+    const entries = new Map<string, yauzl.Entry>();
+    try {
+      for await (const entry of zip.eachEntry()) {
+        checkEntry(file, entry);
+        if (entries.has(entry.fileName)) throw invalid(file, `the entry ${entry.fileName} appears twice.`);
+        entries.set(entry.fileName, entry);
+      }
+    } catch (error) {
+      if (error instanceof AppFailure) throw error;
+      throw invalid(file, `unsafe or damaged entry (${(error as Error).message}).`);
+    }
+    const manifestEntry = entries.get(MANIFEST_ENTRY);
+    if (!manifestEntry) throw invalid(file, `no ${MANIFEST_ENTRY}; not a Repository Server backup.`);
+    const manifest = await readManifestEntry(file, zip, manifestEntry);
+    const snapshotEntry = entries.get(SNAPSHOT_ENTRY);
+    if (!snapshotEntry) throw invalid(file, `no ${SNAPSHOT_ENTRY}; the backup is incomplete.`);
+    for (const listed of manifest.entries) {
+      const entry = entries.get(listed.name);
+      if (!entry) throw invalid(file, `the manifest lists ${listed.name}, which the archive lacks.`);
+      if (entry.uncompressedSize !== listed.size) {
+        throw invalid(
+          file,
+          `${listed.name} is ${entry.uncompressedSize} bytes in the ZIP directory but ${listed.size} in the manifest.`,
+        );
+      }
+    }
+    for (const name of entries.keys()) {
+      if (name !== MANIFEST_ENTRY && !manifest.entries.some((e) => e.name === name)) {
+        throw invalid(file, `the entry ${name} is not listed in the manifest.`);
+      }
+    }
+    return { file, sizeBytes: stat.size, manifest, snapshotEntry, zip, close: () => zip.close() };
+  } catch (error) {
+    zip.close();
+    throw error;
+  }
+}
+
+function checkEntry(file: string, entry: yauzl.Entry): void {
+  const name = entry.fileName;
+  // yauzl already refuses absolute paths, `..` and backslashes (strictFileNames); we accept only our own
+  // two names, so a directory, a link target or any other path never reaches the disk.
+  if (name !== MANIFEST_ENTRY && name !== SNAPSHOT_ENTRY) {
+    throw invalid(
+      file,
+      `unexpected entry "${name}"; a backup holds only ${SNAPSHOT_ENTRY} and ${MANIFEST_ENTRY}.`,
+    );
+  }
+  const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
+  if (type !== 0 && type !== S_IFREG) throw invalid(file, `the entry ${name} is a link or a special file.`);
+  if (entry.isEncrypted()) throw invalid(file, `the entry ${name} is encrypted.`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw invalid(file, `the entry ${name} uses an unknown compression method (${entry.compressionMethod}).`);
+  }
+  if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) {
+    throw invalid(file, `the stored entry ${name} has sizes that disagree.`);
+  }
+  if (entry.uncompressedSize > MAX_COMPRESSION_RATIO * Math.max(entry.compressedSize, 1024)) {
+    throw invalid(
+      file,
+      `the entry ${name} claims to inflate ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} ` +
+        `times its packed size: a zip bomb, not a backup.`,
+    );
+  }
+}
+
+async function readManifestEntry(file: string, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<ManifestV1> {
+  if (entry.uncompressedSize > MAX_MANIFEST_BYTES) throw invalid(file, `${MANIFEST_ENTRY} is too large.`);
+  const chunks: Buffer[] = [];
+  let crc = 0;
+  try {
+    const stream = await zip.openReadStreamPromise(entry);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      crc = zlib.crc32(chunk, crc);
+    }
+  } catch (error) {
+    throw invalid(file, `${MANIFEST_ENTRY} cannot be read (${(error as Error).message}).`);
+  }
+  if (crc !== entry.crc32) throw invalid(file, `${MANIFEST_ENTRY} fails its CRC check; the file is damaged.`);
+  try {
+    return parseManifest(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    if (error instanceof AppFailure) throw new AppFailure(error.code, `${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+export interface ExtractOptions {
+  signal?: AbortSignal;
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * Streams the snapshot out, checking as it goes that it never grows past its declared size, and at the
+ * end that its CRC, size and SHA-256 are the ones recorded. With no target, only checks.
+ */
+export async function checkSnapshot(
+  archive: OpenedArchive,
+  target: string | null,
+  options: ExtractOptions = {},
+): Promise<void> {
+  const entry = archive.snapshotEntry;
+  const declared = archive.manifest.entries.find((e) => e.name === SNAPSHOT_ENTRY)!;
+  const hash = createHash('sha256');
+  let crc = 0;
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > declared.size) {
+        callback(
+          invalid(archive.file, `${SNAPSHOT_ENTRY} inflates past its declared ${declared.size} bytes.`),
+        );
+        return;
+      }
+      hash.update(chunk);
+      crc = zlib.crc32(chunk, crc);
+      options.onBytes?.(size);
+      callback(null, target ? chunk : undefined);
+    },
+  });
+  try {
+    const source = await archive.zip.openReadStreamPromise(entry);
+    const sink = target
+      ? fs.createWriteStream(target, { flags: 'wx', highWaterMark: 1 << 20 })
+      : new Writable({ write: (_c, _e, cb) => cb() });
+    await pipeline(source, tap, sink, { signal: options.signal });
+  } catch (error) {
+    if (target) await fs.promises.rm(target, { force: true });
+    if (isAbortError(error) || options.signal?.aborted) throw cancelled();
+    if (error instanceof AppFailure) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC')
+      throw new AppFailure('NO_SPACE', `Not enough space in the data folder to restore (ENOSPC).`);
+    throw invalid(
+      archive.file,
+      `${SNAPSHOT_ENTRY} cannot be read; the file is damaged or truncated (${(error as Error).message}).`,
+    );
+  }
+  const failure =
+    size !== declared.size
+      ? `${SNAPSHOT_ENTRY} is ${size} bytes, the manifest says ${declared.size}`
+      : crc !== entry.crc32
+        ? `${SNAPSHOT_ENTRY} fails its CRC check`
+        : hash.digest('hex') !== declared.sha256
+          ? `${SNAPSHOT_ENTRY} does not match the SHA-256 in the manifest`
+          : null;
+  if (failure) {
+    if (target) await fs.promises.rm(target, { force: true });
+    throw invalid(archive.file, `${failure}; the file is damaged.`);
+  }
+}

@@ -1,0 +1,46 @@
+// Shared by the backup tests: real repositories in temp folders, filled through the storage API.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeClock } from '../testing/fake-clock';
+import { RepositoryStore } from '../storage/repository-store';
+import type { Repository } from '../storage/repository';
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+}
+
+export function newStore(dataDir = tempDir('backup-data')) {
+  const clock = new FakeClock(Date.UTC(2026, 10, 22, 9, 30, 0));
+  return { dataDir, clock, store: new RepositoryStore({ dataDir, clock }) };
+}
+
+/** Items with text and bytes, some overwritten and one deleted, so there is history to carry. */
+export function fill(repo: Repository, count = 20): void {
+  for (let i = 0; i < count; i++) {
+    repo.put({ path: `modules/m${i}`, kind: 'module', content: `step ${i}\n`.repeat(20), updatedBy: 'seed' });
+  }
+  repo.put({ path: 'data/blob', kind: 'data', content: new Uint8Array([0, 1, 2, 255]), updatedBy: 'seed' });
+  for (let i = 0; i < 5; i++) {
+    repo.put({ path: `modules/m${i}`, kind: 'module', content: `changed ${i}`, updatedBy: 'editor' });
+  }
+  repo.delete(`modules/m${count - 1}`, { updatedBy: 'editor' });
+}
+
+type Row = Record<string, unknown>;
+
+/** Everything a person would compare: every item and every revision, in a stable order. */
+export function contentsOf(repo: Repository): { items: Row[]; revisions: Row[] } {
+  const norm = (rows: Row[]) =>
+    rows.map((r) => ({ ...r, content: r.content instanceof Uint8Array ? [...r.content] : r.content }));
+  return {
+    items: norm(repo.db.prepare('SELECT * FROM items ORDER BY path').all() as Row[]),
+    revisions: norm(
+      repo.db
+        .prepare(
+          'SELECT path, kind, content, encoding, version, updated_at, updated_by, replaced_at, deleted FROM revisions ORDER BY path, version',
+        )
+        .all() as Row[],
+    ),
+  };
+}
