@@ -29,7 +29,17 @@ function fakeIpcMain() {
 
 function fakeSender() {
   const sent: unknown[][] = [];
-  return { sent, send: (...args: unknown[]) => sent.push(args), isDestroyed: () => false, once: () => {} };
+  const sender = {
+    sent,
+    destroyed: false,
+    onDestroyed: undefined as undefined | (() => void),
+    send: (...args: unknown[]) => sent.push(args),
+    isDestroyed: () => sender.destroyed,
+    once: (event: string, fn: () => void) => {
+      if (event === 'destroyed') sender.onDestroyed = fn;
+    },
+  };
+  return sender;
 }
 
 const frame = (url: string, parent: unknown = null) => ({ url, parent });
@@ -83,5 +93,68 @@ describe('contract IPC', async () => {
     server.events.emit('heartbeat', { at: '2026-11-22T10:00:00.000+00:00' });
     expect(ready.sent).toEqual([[ipcChannel.event, 'heartbeat', { at: '2026-11-22T10:00:00.000+00:00' }]]);
     expect(foreign.sent).toEqual([]);
+  });
+
+  it('rejects an unparsable frame URL, and a payload of the wrong shape for each kind of method', async () => {
+    expect(await call({ senderFrame: frame('::not a url::') }, 'getServerInfo', undefined)).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    const ours = { senderFrame: frame(`${APP_ORIGIN}/index.html`) };
+    for (const [name, args] of [
+      ['getServerInfo', { unexpected: true }],
+      ['pickFiles', { filters: 'zip' }],
+      ['saveDesktopSettings', { launchAtLogin: 'yes' }],
+      ['pauseBackups', { until: 'tomorrow' }],
+      ['createRepository', { name: '../etc' }],
+    ] as const) {
+      expect(await call(ours, name, args), name).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT' },
+      });
+    }
+  });
+
+  it('ignores "ready" from a sub-frame, and stops pushing to a renderer that is gone', () => {
+    const onReady = ipc.listeners.get(ipcChannel.ready)!;
+    const subFrame = fakeSender();
+    onReady({ senderFrame: frame(`${APP_ORIGIN}/index.html`, {}), sender: subFrame });
+    const closing = fakeSender();
+    onReady({ senderFrame: frame(`${APP_ORIGIN}/index.html`), sender: closing });
+    closing.destroyed = true;
+    server.events.emit('heartbeat', { at: '2026-11-22T10:00:01.000+00:00' });
+    closing.onDestroyed?.();
+    closing.destroyed = false;
+    server.events.emit('heartbeat', { at: '2026-11-22T10:00:02.000+00:00' });
+    expect(subFrame.sent).toEqual([]);
+    expect(closing.sent).toEqual([]);
+  });
+});
+
+describe('unregistering the contract IPC', async () => {
+  it('removes the handler and the listener, and stops forwarding events', async () => {
+    const server = await createServer({
+      dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-off-')),
+      appInfo: { name: 'Repository Server', version: '0.0.1' },
+      host: 'electron',
+    });
+    const ipc = fakeIpcMain();
+    const off = registerContractIpc({
+      ipcMain: ipc as never,
+      handlers: { ...server.handlers, ...headlessHostHandlers },
+      events: server.events,
+      trustedOrigins: [APP_ORIGIN],
+      logger: { warn: () => {}, error: () => {} },
+    });
+    const renderer = fakeSender();
+    ipc.listeners.get(ipcChannel.ready)!({
+      senderFrame: frame(`${APP_ORIGIN}/index.html`),
+      sender: renderer,
+    });
+    off();
+    expect(ipc.handles.size).toBe(0);
+    expect(ipc.listeners.size).toBe(0);
+    server.events.emit('heartbeat', { at: '2026-11-22T10:00:00.000+00:00' });
+    expect(renderer.sent).toEqual([]);
   });
 });

@@ -103,13 +103,14 @@ describe('the tray', () => {
   it('a click on the icon opens the Control Panel', () => {
     const electron = fakeElectron();
     let opened = 0;
-    let trayObject: EventEmitter | undefined;
-    const Tray = class extends (electron.deps.Tray as unknown as typeof EventEmitter) {
-      constructor(...args: unknown[]) {
-        super(...(args as []));
-        trayObject = this;
-      }
-    };
+    const made: EventEmitter[] = [];
+    const Tray = new Proxy(electron.deps.Tray as unknown as typeof EventEmitter, {
+      construct: (target, args) => {
+        const tray = Reflect.construct(target, args) as EventEmitter;
+        made.push(tray);
+        return tray;
+      },
+    });
     createTray({
       ...electron.deps,
       Tray: Tray as never,
@@ -117,7 +118,7 @@ describe('the tray', () => {
       actions: { ...noActions, openControlPanel: () => opened++ },
       now: () => Date.now(),
     });
-    trayObject!.emit('click');
+    made[0]!.emit('click');
     expect(opened).toBe(1);
   });
 

@@ -30,20 +30,21 @@ function overlaps(a: Rectangle, b: Rectangle): boolean {
  */
 export function restoreWindowState(saved: unknown, workAreas: Rectangle[]): WindowState {
   const parsed = WindowState.safeParse(saved);
-  const primary = workAreas[0];
   if (!parsed.success) return { ...DEFAULT_SIZE, maximized: false };
-  const state = parsed.data;
-  const fit = (size: number, min: number, max: number | undefined) =>
-    Math.max(min, max ? Math.min(size, max) : size);
-  const width = fit(state.width, MIN_SIZE.width, primary?.width);
-  const height = fit(state.height, MIN_SIZE.height, primary?.height);
-  if (state.x !== undefined && state.y !== undefined) {
-    const titleBar = { x: state.x, y: state.y, width, height: VISIBLE.height };
-    if (workAreas.some((area) => overlaps(titleBar, area))) {
-      return { x: state.x, y: state.y, width, height, maximized: state.maximized };
-    }
+  const { x, y, maximized } = parsed.data;
+  // Fitted to the screen it was on, or to the primary one where the OS will centre it.
+  const fitTo = (area: Rectangle | undefined) => ({
+    width: Math.max(MIN_SIZE.width, Math.min(parsed.data.width, area?.width ?? Infinity)),
+    height: Math.max(MIN_SIZE.height, Math.min(parsed.data.height, area?.height ?? Infinity)),
+  });
+  if (x !== undefined && y !== undefined) {
+    const home = workAreas.find((area) => {
+      const { width } = fitTo(area);
+      return overlaps({ x, y, width, height: VISIBLE.height }, area);
+    });
+    if (home) return { x, y, ...fitTo(home), maximized };
   }
-  return { width, height, maximized: state.maximized };
+  return { ...fitTo(workAreas[0]), maximized };
 }
 
 type TrackedWindow = Pick<BrowserWindow, 'on' | 'getNormalBounds' | 'isMaximized' | 'isMinimized'>;

@@ -48,4 +48,56 @@ describe('the preload API', () => {
     expect(seen).toEqual([[{ at: 'now' }]]);
     expect(() => api.on('noSuchEvent' as never, () => {})).toThrow('Unknown event');
   });
+
+  it('says "ready" once, however many listeners subscribe, and each gets its own events', () => {
+    const ipc = fakeIpcRenderer();
+    const api = buildPreloadApi(ipc as never);
+    const beats: unknown[] = [];
+    const jobs: unknown[] = [];
+    api.on('heartbeat', (p) => beats.push(p));
+    api.on('jobFinished', (p) => jobs.push(p));
+    api.on('heartbeat', (p) => beats.push(p));
+    expect(ipc.sent).toEqual([ipcChannel.ready]);
+    ipc.emit('heartbeat', { at: 'now' });
+    ipc.emit(42, { at: 'a name that is not a string' });
+    ipc.emit('noSuchEvent', {});
+    expect(beats).toEqual([{ at: 'now' }, { at: 'now' }]);
+    expect(jobs).toEqual([]);
+  });
+
+  it('refuses a listener that is not a function, and cannot be changed by the page', () => {
+    const api = buildPreloadApi(fakeIpcRenderer() as never);
+    expect(() => api.on('heartbeat', 'alert(1)' as never)).toThrow('The listener must be a function.');
+    expect(() => {
+      (api as unknown as Record<string, unknown>).getServerInfo = () => 'hijacked';
+    }).toThrow();
+    expect(Object.keys(api)).not.toContain('invoke');
+    expect(Object.keys(api)).not.toContain('ipcRenderer');
+  });
+
+  it('a method passes its argument through unchanged: validation happens in the main process', async () => {
+    const ipc = fakeIpcRenderer();
+    const api = buildPreloadApi(ipc as never);
+    await api.saveDesktopSettings({ launchAtLogin: true });
+    await api.showInFolder({ path: '/b/Sales.zip' });
+    expect(ipc.invoked).toEqual([
+      [ipcChannel.call, 'saveDesktopSettings', { launchAtLogin: true }],
+      [ipcChannel.call, 'showInFolder', { path: '/b/Sales.zip' }],
+    ]);
+  });
+
+  it('a listener that throws does not keep the event from the others', () => {
+    const ipc = fakeIpcRenderer();
+    const api = buildPreloadApi(ipc as never);
+    const seen: unknown[] = [];
+    const error = console.error;
+    console.error = () => {};
+    api.on('heartbeat', () => {
+      throw new Error('broken panel');
+    });
+    api.on('heartbeat', (p) => seen.push(p));
+    ipc.emit('heartbeat', { at: 'now' });
+    console.error = error;
+    expect(seen).toEqual([{ at: 'now' }]);
+  });
 });

@@ -13,7 +13,14 @@ export function buildPreloadApi(
 
   const onEvent = (_event: unknown, name: unknown, payload: unknown) => {
     if (typeof name !== 'string') return;
-    for (const listener of listeners.get(name) ?? []) listener(payload);
+    for (const listener of listeners.get(name) ?? []) {
+      try {
+        listener(payload);
+      } catch (error) {
+        // One broken listener must not keep the event from the others.
+        console.error(error);
+      }
+    }
   };
 
   const api: Record<string, unknown> = {
