@@ -6,6 +6,11 @@ import type { AppInfo } from './app-info';
 import { systemClock, toLocalIso, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { serverInfoHandlers } from './server-info';
+import type { ClientsControl } from './clients-control';
+import { clientAdminHandlers } from './client-server/admin-handlers';
+import { ClientServer } from './client-server/client-server';
+import { listRepositorySummaries, repositoriesHandlers } from './repositories-handlers';
+import { RepositoryStore, ServerDb } from './storage';
 import { MemorySettingsBackend, SettingsService, type SettingsBackend } from './settings';
 
 export interface ServerOptions {
@@ -15,6 +20,8 @@ export interface ServerOptions {
   clock?: Clock;
   settings?: SettingsBackend;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
+  /** Client sessions that send nothing for this long are closed (default 10 minutes). */
+  clientIdleTimeoutMs?: number;
 }
 
 /** The running core: what a host needs to serve the contract and forward events. */
@@ -24,6 +31,14 @@ export interface RepoServer {
   readonly settings: SettingsService;
   readonly clock: Clock;
   readonly dataDir: string;
+  /** The repositories on disk (one SQLite file each). */
+  readonly store: RepositoryStore;
+  /** `<dataDir>/server.sqlite`: audit, backup history. */
+  readonly serverDb: ServerDb;
+  /** The connected-clients building blocks for backups and restores. */
+  readonly clients: ClientsControl;
+  /** The client listener itself (serve uses it to override host and port for one run). */
+  readonly clientServer: ClientServer;
   /** Starts background work (client listener, scheduler, heartbeat). */
   start(): Promise<void>;
   /** Stops everything and closes every handle, so the process can exit on its own. */
@@ -31,16 +46,6 @@ export interface RepoServer {
 }
 
 const notBuiltYetNames = [
-  'listRepositories',
-  'createRepository',
-  'renameRepository',
-  'deleteRepository',
-  'getServerStatus',
-  'startClientServer',
-  'stopClientServer',
-  'changePort',
-  'listClients',
-  'disconnectClient',
   'startExport',
   'previewArchives',
   'verifyArchives',
@@ -74,12 +79,32 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   const events = new EventBus();
   const settings = new SettingsService(options.settings ?? new MemorySettingsBackend(), logger);
   const startedAt = clock.now();
+  const store = new RepositoryStore({ dataDir, clock });
+  const serverDb = new ServerDb({ dataDir, clock });
+  const clientServer = new ClientServer({
+    store,
+    settings,
+    clock,
+    logger,
+    idleTimeoutMs: options.clientIdleTimeoutMs,
+    onStateChanged: (status) => events.emit('serverStateChanged', status),
+    onSessionsChanged: (clients, connections) => {
+      events.emit('clientsChanged', { clients });
+      // Connected-client counts are part of each repository's summary.
+      if (connections)
+        events.emit('repositoriesChanged', {
+          repositories: listRepositorySummaries({ store, clients: clientServer }),
+        });
+    },
+  });
 
   const handlers: CoreHandlers = {
     // TEMPORARY while the services are built: each capability replaces its entries. A test fails
     // while any remain, so none ships.
     ...notBuiltYet,
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
+    ...repositoriesHandlers({ store, clients: clientServer, serverDb, events }),
+    ...clientAdminHandlers(clientServer),
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;
@@ -94,12 +119,25 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     settings,
     clock,
     dataDir,
+    store,
+    serverDb,
+    clients: clientServer,
+    clientServer,
     async start() {
       heartbeat = clock.setTimeout(beat, 30_000);
+      if (settings.get().clientServer.autoStart) {
+        // A port in use must not keep the rest of the app from starting: the panel shows lastError.
+        await clientServer
+          .start()
+          .catch((error: Error) => logger.warn(`Client server not started: ${error.message}`));
+      }
     },
     async stop() {
       if (heartbeat) clock.clearTimeout(heartbeat);
       heartbeat = undefined;
+      await clientServer.close();
+      store.closeAll();
+      serverDb.close();
     },
   };
 }

@@ -532,6 +532,6 @@ export class ClientServer implements ClientsControl {
     await this.stop();
     if (this.changeTimer) this.opts.clock.clearTimeout(this.changeTimer);
     this.changeTimer = null;
-    this.wss.close();
+    // The WebSocketServer (noServer, no tracking) holds no handle; leaving it open lets start() work again.
   }
 }

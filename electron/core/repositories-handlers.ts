@@ -1,0 +1,91 @@
+import type { CoreHandlers } from '../shared/contract';
+import type { RepositorySummary } from '../shared/contract/repositories';
+import { AppFailure } from '../shared/result';
+import type { ClientsControl } from './clients-control';
+import type { EventBus } from './event-bus';
+import type { RepositoryStore, ServerDb } from './storage';
+
+type RepositoryMethods = 'listRepositories' | 'createRepository' | 'renameRepository' | 'deleteRepository';
+
+export interface RepositoriesDeps {
+  store: RepositoryStore;
+  clients: ClientsControl;
+  serverDb: ServerDb;
+  events: EventBus;
+}
+
+const clientsWord = (n: number) => (n === 1 ? '1 client is' : `${n} clients are`);
+
+/** Every repository with its connected-clients count, as the Control Panel lists them. */
+export function listRepositorySummaries(
+  deps: Pick<RepositoriesDeps, 'store' | 'clients'>,
+): RepositorySummary[] {
+  return deps.store.list().map((r) => ({ ...r, connectedClients: deps.clients.connectedCount(r.name) }));
+}
+
+/** The repository methods of the contract: list, create, rename, delete (ARCHITECTURE §3). */
+export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers, RepositoryMethods> {
+  const { store, clients, serverDb, events } = deps;
+  const announce = () => events.emit('repositoriesChanged', { repositories: listRepositorySummaries(deps) });
+  const summaryOf = (name: string): RepositorySummary => ({
+    ...store.summary(name),
+    connectedClients: clients.connectedCount(name),
+  });
+
+  return {
+    listRepositories: async () => listRepositorySummaries(deps),
+
+    createRepository: async ({ name }) => {
+      const repo = store.create(name);
+      serverDb.audit('repository.create', repo.name);
+      announce();
+      return summaryOf(repo.name);
+    },
+
+    renameRepository: async ({ name, newName }) => {
+      const current = store.resolve(name);
+      if (!current) throw new AppFailure('NOT_FOUND', `There is no repository named "${name}".`);
+      const connected = clients.connectedCount(current);
+      if (connected > 0)
+        throw new AppFailure(
+          'BUSY',
+          `${clientsWord(connected)} connected to "${current}". Disconnect them first, then rename.`,
+        );
+      // Nobody may connect while the file moves.
+      const release = clients.hold(
+        current,
+        `Repository "${current}" is being renamed; connect to its new name.`,
+      );
+      try {
+        store.rename(current, newName);
+      } finally {
+        release();
+      }
+      serverDb.audit('repository.rename', newName, { from: current });
+      announce();
+      return summaryOf(newName);
+    },
+
+    deleteRepository: async ({ name, force }) => {
+      const current = store.resolve(name);
+      if (!current) throw new AppFailure('NOT_FOUND', `There is no repository named "${name}".`);
+      const connected = clients.connectedCount(current);
+      if (connected > 0 && !force)
+        throw new AppFailure(
+          'BUSY',
+          `${clientsWord(connected)} connected to "${current}". Disconnect them, or delete with force.`,
+        );
+      const release = clients.hold(current, `Repository "${current}" is being deleted.`);
+      try {
+        if (connected > 0)
+          await clients.disconnectAll(current, `Repository "${current}" was deleted by the administrator.`);
+        store.delete(current);
+      } finally {
+        release();
+      }
+      serverDb.audit('repository.delete', current, { force, disconnected: connected });
+      announce();
+      return null;
+    },
+  };
+}
