@@ -6,6 +6,8 @@ import type { AppInfo } from './app-info';
 import { systemClock, toLocalIso, type Clock } from './clock';
 import { EventBus } from './event-bus';
 import { serverInfoHandlers } from './server-info';
+import { archiveHandlers } from './backup/archive-handlers';
+import { BackupService } from './backup/backup-service';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
@@ -37,6 +39,8 @@ export interface RepoServer {
   readonly serverDb: ServerDb;
   /** The connected-clients building blocks for backups and restores. */
   readonly clients: ClientsControl;
+  /** Export, verify, import, their jobs and the backup history (the scheduler and the CLI use it). */
+  readonly backups: BackupService;
   /** The client listener itself (serve uses it to override host and port for one run). */
   readonly clientServer: ClientServer;
   /** Starts background work (client listener, scheduler, heartbeat). */
@@ -46,13 +50,6 @@ export interface RepoServer {
 }
 
 const notBuiltYetNames = [
-  'startExport',
-  'previewArchives',
-  'verifyArchives',
-  'startImport',
-  'listJobs',
-  'cancelJob',
-  'listHistory',
   'getBackupSettings',
   'saveBackupSettings',
   'previewSchedule',
@@ -98,6 +95,17 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     },
   });
 
+  const backups = new BackupService({
+    dataDir,
+    store,
+    serverDb: serverDb.db,
+    clock,
+    events,
+    settings,
+    appInfo: options.appInfo,
+    clients: clientServer,
+  });
+
   const handlers: CoreHandlers = {
     // TEMPORARY while the services are built: each capability replaces its entries. A test fails
     // while any remain, so none ships.
@@ -105,6 +113,12 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
     ...repositoriesHandlers({ store, clients: clientServer, serverDb, events }),
     ...clientAdminHandlers(clientServer),
+    ...archiveHandlers(backups, {
+      onRepositoriesChanged: () =>
+        events.emit('repositoriesChanged', {
+          repositories: listRepositorySummaries({ store, clients: clientServer }),
+        }),
+    }),
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;
@@ -123,6 +137,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     serverDb,
     clients: clientServer,
     clientServer,
+    backups,
     async start() {
       heartbeat = clock.setTimeout(beat, 30_000);
       if (settings.get().clientServer.autoStart) {
@@ -135,6 +150,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     async stop() {
       if (heartbeat) clock.clearTimeout(heartbeat);
       heartbeat = undefined;
+      await backups.stop();
       await clientServer.close();
       store.closeAll();
       serverDb.close();

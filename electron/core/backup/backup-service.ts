@@ -141,53 +141,62 @@ export class BackupService {
     trigger: Trigger = 'manual',
   ): { jobId: string; done: Promise<JobResult> } {
     const file = path.resolve(request.file);
-    return this.jobs.start({ kind: 'import', repository: request.targetName ?? null, file }, async (job) => {
-      const historyId = this.history.begin({
-        kind: 'import',
-        trigger,
-        repository: request.targetName ?? null,
-        file,
-      });
-      try {
-        const result = await importArchive(
-          {
-            dataDir: this.deps.dataDir,
-            store: this.deps.store,
-            clients: this.clients,
-            safetyBackup: async (repository, inner) => {
-              const safety = await this.exportRepository(
-                {
-                  repository,
-                  destination: { kind: 'folder', folder: this.ensureSafetyFolder() },
-                  trigger: 'pre-restore',
-                  kind: 'backup',
-                  includeHistory: true,
-                },
-                {
-                  signal: inner.signal,
-                  progress: ({ bytesDone, bytesTotal }) => inner.progress({ bytesDone, bytesTotal }),
-                },
-              );
-              return safety.file;
-            },
-          },
-          { ...request, file },
-          job,
-        );
-        this.history.finish(historyId, { status: 'ok' });
-        this.deps.serverDb
-          .prepare('UPDATE backup_history SET repository = ? WHERE id = ?')
-          .run(result.restoredAs, historyId);
-        return { file, restoredAs: result.restoredAs };
-      } catch (error) {
-        const cancelled = isAppFailure(error) && error.code === 'CANCELLED';
-        this.history.finish(historyId, {
-          status: cancelled ? 'cancelled' : 'failed',
-          error: failureText(error),
-        });
-        throw error;
-      }
+    return this.jobs.start({ kind: 'import', repository: request.targetName ?? null, file }, (job) => {
+      // One import at a time: two restores must not pick the same free name or swap the same file.
+      const turn = this.importQueue.then(() => this.runImport(request, file, trigger, job));
+      this.importQueue = turn.catch(() => {});
+      return turn;
     });
+  }
+
+  private importQueue: Promise<unknown> = Promise.resolve();
+
+  private async runImport(request: ImportRequest, file: string, trigger: Trigger, job: JobContext) {
+    const historyId = this.history.begin({
+      kind: 'import',
+      trigger,
+      repository: request.targetName ?? null,
+      file,
+    });
+    try {
+      const result = await importArchive(
+        {
+          dataDir: this.deps.dataDir,
+          store: this.deps.store,
+          clients: this.clients,
+          safetyBackup: async (repository, inner) => {
+            const safety = await this.exportRepository(
+              {
+                repository,
+                destination: { kind: 'folder', folder: this.ensureSafetyFolder() },
+                trigger: 'pre-restore',
+                kind: 'backup',
+                includeHistory: true,
+              },
+              {
+                signal: inner.signal,
+                progress: ({ bytesDone, bytesTotal }) => inner.progress({ bytesDone, bytesTotal }),
+              },
+            );
+            return safety.file;
+          },
+        },
+        { ...request, file },
+        job,
+      );
+      this.history.finish(historyId, { status: 'ok' });
+      this.deps.serverDb
+        .prepare('UPDATE backup_history SET repository = ? WHERE id = ?')
+        .run(result.restoredAs, historyId);
+      return { file, restoredAs: result.restoredAs };
+    } catch (error) {
+      const cancelled = isAppFailure(error) && error.code === 'CANCELLED';
+      this.history.finish(historyId, {
+        status: cancelled ? 'cancelled' : 'failed',
+        error: failureText(error),
+      });
+      throw error;
+    }
   }
 
   private ensureSafetyFolder(): string {
@@ -249,9 +258,9 @@ export class BackupService {
     return Math.max(0, Math.round(this.deps.clock.now() - start));
   }
 
-  /** Cancels running jobs (their partial files are removed by the jobs themselves). */
-  stop(): void {
-    this.jobs.cancelAll();
+  /** Cancels running jobs and waits until each has removed its partial file and temp folder. */
+  stop(): Promise<void> {
+    return this.jobs.cancelAll();
   }
 }
 

@@ -31,6 +31,7 @@ interface RunningJob {
   phaseStartedAt: number;
   phaseStartBytes: number;
   lastEmit: number;
+  done?: Promise<JobResult>;
 }
 
 /** Progress events at most this often per job, plus one at each phase change. */
@@ -71,6 +72,7 @@ export class JobRegistry {
       progress: (update) => this.update(job, update),
     };
     const done = this.run(job, () => work(context));
+    job.done = done;
     return { jobId, done };
   }
 
@@ -84,9 +86,11 @@ export class JobRegistry {
     job.controller.abort();
   }
 
-  /** Cancels every job, e.g. when the server stops. */
-  cancelAll(): void {
-    for (const job of this.jobs.values()) job.controller.abort();
+  /** Cancels every job, e.g. when the server stops; resolves once each has cleaned up after itself. */
+  async cancelAll(): Promise<void> {
+    const jobs = [...this.jobs.values()];
+    for (const job of jobs) job.controller.abort();
+    await Promise.all(jobs.map((job) => job.done));
   }
 
   private async run(job: RunningJob, work: () => Promise<JobOutcome>): Promise<JobResult> {

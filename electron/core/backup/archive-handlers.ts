@@ -1,0 +1,58 @@
+import type { CoreHandlers } from '../../shared/contract';
+import type { BackupService } from './backup-service';
+
+type ArchiveMethods =
+  | 'startExport'
+  | 'previewArchives'
+  | 'verifyArchives'
+  | 'startImport'
+  | 'listJobs'
+  | 'cancelJob'
+  | 'listHistory';
+
+/**
+ * The archive methods of the contract (ARCHITECTURE §5, §6). Exports and imports answer at once with
+ * their job ids; each job reports through `jobProgress` and `jobFinished`.
+ */
+export function archiveHandlers(
+  service: BackupService,
+  options: { onRepositoriesChanged?: () => void } = {},
+): Pick<CoreHandlers, ArchiveMethods> {
+  return {
+    startExport: async ({ repositories, destination, includeHistory }) => ({
+      jobs: repositories.map((repository) => {
+        const { jobId } = service.startExportJob({ repository, destination, includeHistory });
+        return { jobId, repository, file: destination.kind === 'file' ? destination.file : null };
+      }),
+    }),
+
+    previewArchives: async ({ files }) => Promise.all(files.map((file) => service.preview(file))),
+
+    // One after the other: each extracts a full snapshot into the data dir.
+    verifyArchives: async ({ files }) => {
+      const results = [];
+      for (const file of files) results.push(await service.verify(file));
+      return results;
+    },
+
+    startImport: async ({ items }) => ({
+      jobs: items.map((item) => {
+        const { jobId, done } = service.startImportJob(item);
+        void done.then((result) => {
+          if (result.status === 'done') options.onRepositoriesChanged?.();
+        });
+        return { jobId, repository: item.targetName ?? null, file: item.file };
+      }),
+    }),
+
+    listJobs: async () => service.jobs.list(),
+
+    cancelJob: async ({ jobId }) => {
+      service.jobs.cancel(jobId);
+      return null;
+    },
+
+    listHistory: async (args) =>
+      service.history.list({ limit: args?.limit ?? 50, repository: args?.repository }),
+  };
+}
