@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BackupStatus } from '../../shared/contract/schedule';
+import { AppFailure } from '../../shared/result';
+import type { BackupSettings } from '../../shared/settings-schema';
+import type { EventBus } from '../event-bus';
+import type { SettingsService } from '../settings';
+import { BackupScheduler, type SchedulerState } from './backup-scheduler';
+import { engineInspector, runBackup, type BackupRunDeps, type RunPlan, type RunReport } from './backup-run';
+import { buildStatus, type RunningRun } from './backup-status';
+
+// Automatic backup as one service: the scheduler's slots become runs, one run at a time; the status is
+// sent as `statusChanged` whenever something a person would want to see changes.
+
+export interface AutoBackupDeps extends BackupRunDeps {
+  settings: SettingsService;
+  events: EventBus;
+  /** IANA zone the schedule's times are read in; the system's by default. */
+  timeZone?: string;
+  /** Where the last handled slot is kept between starts; `<dataDir>/backup-scheduler.json` by default. */
+  state?: SchedulerState;
+}
+
+/** The last handled slot in a small JSON file, replaced atomically. */
+export function fileSchedulerState(file: string): SchedulerState {
+  return {
+    load() {
+      try {
+        const value = (JSON.parse(fs.readFileSync(file, 'utf8')) as { lastHandledSlot?: unknown })
+          .lastHandledSlot;
+        return typeof value === 'number' && Number.isFinite(value) ? value : null;
+      } catch {
+        return null;
+      }
+    },
+    save(ms) {
+      const temp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(temp, JSON.stringify({ lastHandledSlot: ms, at: new Date(ms).toISOString() }) + '\n');
+      fs.renameSync(temp, file);
+    },
+  };
+}
+
+export class AutoBackup {
+  readonly scheduler: BackupScheduler;
+  private current: { run: RunningRun; jobId: string | null; done: Promise<RunReport> } | null = null;
+  private lastError: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private lastSettings: string;
+
+  constructor(private readonly deps: AutoBackupDeps) {
+    // One inspector for the service's life: its cache spares re-verifying the same archives every run.
+    this.deps = { ...deps, inspector: deps.inspector ?? engineInspector(deps.dataDir) };
+    this.lastSettings = JSON.stringify(deps.settings.get().backup);
+    this.scheduler = new BackupScheduler({
+      clock: deps.clock,
+      timeZone: deps.timeZone,
+      state: deps.state ?? fileSchedulerState(path.join(deps.dataDir, 'backup-scheduler.json')),
+      logger: deps.logger,
+      settings: () => this.settings(),
+      hooks: {
+        run: async (slotAt, attempt) => {
+          if (attempt > 0) deps.logger?.info(`Retrying the failed backup (attempt ${attempt}).`);
+          const started = this.startRun('schedule', this.settings().repositories);
+          const report = await started.done;
+          return { ok: report.ok };
+        },
+        isRunning: () => this.isRunning(),
+        skipped: (slotAt, reason) => {
+          for (const repository of this.settings().repositories) {
+            deps.history.recordSkipped({ kind: 'backup', trigger: 'schedule', repository, reason });
+          }
+          deps.logger?.warn(`Backup slot ${new Date(slotAt).toISOString()} skipped: ${reason}`);
+          this.emit();
+        },
+        changed: () => this.emit(),
+      },
+    });
+  }
+
+  private settings(): BackupSettings {
+    return this.deps.settings.get().backup;
+  }
+
+  start(): void {
+    this.unsubscribe = this.deps.settings.onChange((next) => {
+      const serialized = JSON.stringify(next.backup);
+      if (serialized === this.lastSettings) return;
+      this.lastSettings = serialized;
+      this.scheduler.reschedule();
+      this.emit();
+    });
+    this.scheduler.start();
+    this.emit();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.scheduler.stop();
+  }
+
+  /** The machine woke up or the app came back: a slot missed meanwhile runs once, now. */
+  async catchUp(): Promise<void> {
+    this.scheduler.catchUp();
+  }
+
+  isRunning(): boolean {
+    return this.current !== null;
+  }
+
+  /** Waits for the run going on now, if any (tests, and a quit that lets a backup finish). */
+  async idle(): Promise<void> {
+    while (this.current) await this.current.done;
+  }
+
+  /**
+   * Starts a run of the configured backup now: all selected repositories, or the ones given.
+   * CONFLICT while another run goes on; INVALID_ARGUMENT when there is no usable target yet.
+   */
+  runNow(trigger: 'manual' | 'cli', repositories?: string[]): { runId: string; done: Promise<RunReport> } {
+    if (this.current) {
+      throw new AppFailure('CONFLICT', 'A backup is running already; wait for it to finish.');
+    }
+    const settings = this.settings();
+    if (!settings.targetFolder.trim() || !path.isAbsolute(settings.targetFolder)) {
+      throw new AppFailure(
+        'INVALID_ARGUMENT',
+        'Choose the folder backups are written to first (backup settings, "target folder").',
+        { targetFolder: 'Choose the folder the backups are written to.' },
+      );
+    }
+    const explicit = repositories !== undefined && repositories.length > 0;
+    const names = explicit ? repositories : settings.repositories;
+    if (names.length === 0) {
+      throw new AppFailure('INVALID_ARGUMENT', 'Choose the repositories to back up (backup settings).', {
+        repositories: 'Choose at least one repository.',
+      });
+    }
+    // A name asked for now must exist; a configured one that is gone fails in the run, visibly.
+    const canonical = names.map((name) => {
+      const found = this.deps.store.resolve(name);
+      if (!found && explicit) throw new AppFailure('NOT_FOUND', `There is no repository named "${name}".`);
+      return found ?? name;
+    });
+    return this.startRun(trigger, canonical);
+  }
+
+  private startRun(
+    trigger: RunPlan['trigger'],
+    repositories: string[],
+  ): { runId: string; done: Promise<RunReport> } {
+    const runId = randomUUID();
+    const run: RunningRun = {
+      runId,
+      trigger,
+      startedAt: this.deps.clock.now(),
+      repository: null,
+      index: 0,
+      total: repositories.length,
+      progress: null,
+    };
+    const entry = { run, jobId: null as string | null, done: undefined as unknown as Promise<RunReport> };
+    this.current = entry;
+    entry.done = runBackup(this.deps, {
+      runId,
+      trigger,
+      repositories,
+      settings: this.settings(),
+      onRepository: ({ repository, index, jobId }) => {
+        run.repository = repository;
+        run.index = index;
+        entry.jobId = jobId;
+        this.emit();
+      },
+    })
+      .catch((error: unknown): RunReport => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.deps.logger?.error(`Backup run failed unexpectedly: ${message}`);
+        const now = this.deps.clock.now();
+        return {
+          runId,
+          trigger,
+          ok: false,
+          startedAt: run.startedAt,
+          finishedAt: now,
+          outcomes: [],
+          error: message,
+        };
+      })
+      .then((report) => {
+        this.current = null;
+        this.lastError = report.ok ? null : report.error;
+        if (!report.ok) this.deps.logger?.warn(`Backup failed: ${report.error}`);
+        this.emit();
+        return report;
+      });
+    this.emit();
+    return { runId, done: entry.done };
+  }
+
+  status(): BackupStatus {
+    const { clock, store, history, jobs } = this.deps;
+    const current = this.current;
+    return buildStatus({
+      now: clock.now(),
+      settings: this.settings(),
+      nextRun: this.scheduler.nextRun(),
+      retryAt: this.scheduler.retryAt(),
+      lastError: this.lastError,
+      running: current
+        ? { ...current.run, progress: jobs.list().find((j) => j.jobId === current.jobId) ?? null }
+        : null,
+      historyOf: (name) => history.list({ repository: name, limit: 200 }),
+      createdAtOf: (name) => {
+        const canonical = store.resolve(name);
+        if (!canonical) return null;
+        try {
+          const created = store.open(canonical).meta('created_at');
+          const ms = created ? Date.parse(created) : Number.NaN;
+          return Number.isFinite(ms) ? ms : fs.statSync(store.pathOf(canonical)).mtimeMs;
+        } catch {
+          return null;
+        }
+      },
+    });
+  }
+
+  private emit(): void {
+    try {
+      this.deps.events.emit('statusChanged', this.status());
+    } catch (error) {
+      this.deps.logger?.error(`Could not send the backup status: ${(error as Error).message}`);
+    }
+  }
+}

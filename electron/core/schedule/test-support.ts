@@ -1,0 +1,103 @@
+// Shared by the auto-backup tests: a real client server, real repositories, server.sqlite with the
+// backup history, and the AutoBackup service over them, in temp folders.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { BackupHistory } from '../backup/history';
+import { JobRegistry } from '../backup/jobs';
+import { openArchive, checkSnapshot } from '../backup/archive-reader';
+import type { ClientsControl } from '../clients-control';
+import { startTestServer, quietLogger } from '../client-server/test-support';
+import { EventBus } from '../event-bus';
+import { ServerDb } from '../storage';
+import { FakeClock } from '../testing/fake-clock';
+import type { BackupSettings } from '../../shared/settings-schema';
+import { AutoBackup } from './auto-backup';
+import { MemorySchedulerState } from './backup-scheduler';
+import type { PreflightFs } from './preflight';
+
+export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+
+export interface WorldOptions {
+  repositories?: string[];
+  backup?: Partial<BackupSettings>;
+  clock?: FakeClock;
+  /** Stand in for the clients control (to hold a moment between its steps). */
+  wrapClients?: (real: ClientsControl) => ClientsControl;
+  preflightFs?: PreflightFs;
+  timeZone?: string;
+}
+
+export async function backupWorld(options: WorldOptions = {}) {
+  const clock = options.clock ?? new FakeClock(Date.parse('2026-11-16T10:00:00+01:00'));
+  const repositories = options.repositories ?? ['Alpha', 'Beta'];
+  const t = await startTestServer({ repositories, clock });
+  const target = path.join(tempDir('backup-target'), 'backups');
+  const serverDb = new ServerDb({ dataDir: t.dataDir, clock });
+  const events = new EventBus();
+  const history = new BackupHistory(serverDb.db, clock);
+  const jobs = new JobRegistry(events, clock);
+  const clients = options.wrapClients ? options.wrapClients(t.server) : t.server;
+  t.settings.update('backup', {
+    ...t.settings.get().backup,
+    enabled: true,
+    repositories,
+    days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+    times: ['22:00'],
+    targetFolder: target,
+    keepLast: 3,
+    ...options.backup,
+  });
+  const statuses: unknown[] = [];
+  events.on('statusChanged', (s) => statuses.push(s));
+  const autoBackup = new AutoBackup({
+    dataDir: t.dataDir,
+    store: t.store,
+    clock,
+    appInfo: { name: 'Repository Server', version: '0.0.0-test' },
+    clients: () => clients,
+    history,
+    jobs,
+    settings: t.settings,
+    events,
+    state: new MemorySchedulerState(),
+    logger: quietLogger,
+    preflightFs: options.preflightFs,
+    timeZone: options.timeZone ?? 'Europe/Berlin',
+  });
+  return {
+    ...t,
+    clock,
+    target,
+    history,
+    jobs,
+    events,
+    statuses,
+    autoBackup,
+    /** The archives in the target folder, by name. */
+    archives: () => (fs.existsSync(target) ? fs.readdirSync(target).sort() : []),
+    backupHistory: () => history.list({ limit: 1000 }).filter((h) => h.kind === 'backup'),
+    setBackup(patch: Partial<BackupSettings>) {
+      t.settings.update('backup', { ...t.settings.get().backup, ...patch });
+    },
+    async close() {
+      autoBackup.stop();
+      await autoBackup.idle();
+      serverDb.close();
+      await t.dispose();
+    },
+  };
+}
+
+/** Opens an archive's snapshot as a database (extracted to a temp file), to see what it holds. */
+export async function snapshotOf(file: string): Promise<DatabaseSync> {
+  const archive = await openArchive(file);
+  const out = path.join(tempDir('snapshot'), 'repository.sqlite');
+  try {
+    await checkSnapshot(archive, out);
+  } finally {
+    archive.close();
+  }
+  return new DatabaseSync(out, { readOnly: true });
+}
