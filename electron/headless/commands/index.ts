@@ -1,4 +1,6 @@
 import type { CliIo } from '../cli-io';
+import { createCommand } from './create';
+import { listCommand } from './list';
 import { serveCommand } from './serve';
 
 /** One CLI command: its usage line and what it does with its arguments (after the command name). */
@@ -11,4 +13,6 @@ export interface CliCommand {
 // Each command lives in its own file and is listed here once.
 export const commands: Record<string, CliCommand> = {
   serve: serveCommand,
+  list: listCommand,
+  create: createCommand,
 };

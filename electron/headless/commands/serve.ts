@@ -12,6 +12,9 @@ export interface ServeOptions {
   consoleHost: string;
   consolePort: number;
   staticDir?: string;
+  /** The client listener's host and port for this run (override the settings; port 0 picks a free one). */
+  clientHost?: string;
+  clientPort?: number;
 }
 
 /** The built Control Panel sits beside the built CLI: out/headless → out/renderer. */
@@ -21,6 +24,7 @@ export const defaultStaticDir = () =>
 /** `repo-server serve`: the core, its scheduler and the web Control Panel, until SIGINT/SIGTERM. */
 export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
   const server = await openServer(options.dataDir);
+  server.clientServer.overrideAddress({ host: options.clientHost, port: options.clientPort });
   await server.start();
   const web = await startWebHost({
     handlers: { ...server.handlers, ...headlessHostHandlers },
@@ -32,6 +36,12 @@ export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
   });
   io.stdout.write(`Repository Server is running. Data directory: ${server.dataDir}\n`);
   io.stdout.write(`Control Panel: ${web.url}\n`);
+  const clients = server.clientServer.status();
+  io.stdout.write(
+    clients.state === 'running'
+      ? `Clients connect to: ${clients.addresses.join(' ')}\n`
+      : `Client server not running: ${clients.lastError ?? 'stopped'} (start it from the Control Panel).\n`,
+  );
   await io.untilStopped;
   io.stdout.write('Stopping…\n');
   await web.close();
@@ -54,6 +64,8 @@ export const serveCommand: CliCommand = {
         dataDir: dataDir!,
         consoleHost: (values['console-host'] as string | undefined) ?? '127.0.0.1',
         consolePort: parsePort(values['console-port'] as string | undefined, '--console-port', 53480),
+        clientHost: values.host as string | undefined,
+        clientPort: values.port === undefined ? undefined : parsePort(values.port as string, '--port', 0),
       },
       io,
     );

@@ -1,0 +1,53 @@
+import { openServer } from '../open-server';
+import { parseCommandArgs } from '../cli-args';
+import type { CliCommand } from './index';
+
+const formatSize = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 ** 2
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+
+/** `repo-server list [--json]`: every repository with its size, item and revision counts. */
+export const listCommand: CliCommand = {
+  usage: 'list    [--json]',
+  summary: 'list the repositories',
+  async run(args, io, { dataDir }) {
+    const values = parseCommandArgs(args, { json: { type: 'boolean' } });
+    const server = await openServer(dataDir!);
+    try {
+      // The store, not the handler: another process (a running serve) owns the connected clients.
+      const repositories = server.store.list();
+      if (values.json) {
+        io.stdout.write(JSON.stringify(repositories, null, 2) + '\n');
+        return 0;
+      }
+      if (repositories.length === 0) {
+        io.stdout.write(`No repositories in ${server.dataDir}. Create one with "repo-server create NAME".\n`);
+        return 0;
+      }
+      const rows = [
+        ['NAME', 'ITEMS', 'REVISIONS', 'SIZE', 'LAST MODIFIED'],
+        ...repositories.map((r) => [
+          r.name,
+          String(r.itemCount),
+          String(r.revisionCount),
+          formatSize(r.sizeBytes),
+          r.lastModified ?? '-',
+        ]),
+      ];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+      for (const row of rows)
+        io.stdout.write(
+          row
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd() + '\n',
+        );
+      return 0;
+    } finally {
+      await server.stop();
+    }
+  },
+};
