@@ -2,59 +2,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobProgress, JobResult } from '../../shared/contract/archives';
-import { EventBus } from '../event-bus';
-import { MemorySettingsBackend, SettingsService } from '../settings';
-import { ServerDb } from '../storage/server-db';
-import type { ClientsControl } from '../clients-control';
-import { BackupService } from './backup-service';
-import { contentsOf, fill, newStore, tempDir } from './test-support';
+import { backupFixture, contentsOf, fill } from './test-support';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
-
-/** A small ClientsControl that records what restores ask of the client server. */
-class RecordingClients implements ClientsControl {
-  calls: string[] = [];
-  connectedCount = () => 0;
-  notify(repository: string, notice: { kind: string }) {
-    this.calls.push(`notify ${repository} ${notice.kind}`);
-  }
-  hold(repository: string) {
-    this.calls.push(`hold ${repository}`);
-    return () => this.calls.push(`release ${repository}`);
-  }
-  async disconnectAll(repository: string) {
-    this.calls.push(`disconnect ${repository}`);
-    return 0;
-  }
-}
-
-function setup() {
-  const { store, dataDir, clock } = newStore();
-  const serverDb = new ServerDb({ dataDir, clock });
-  const events = new EventBus();
-  const clients = new RecordingClients();
-  const service = new BackupService({
-    dataDir,
-    store,
-    serverDb: serverDb.db,
-    clock,
-    events,
-    settings: new SettingsService(new MemorySettingsBackend()),
-    appInfo: { name: 'Repository Server', version: '0.1.0' },
-    clients,
-  });
-  const progress: JobProgress[] = [];
-  const finished: JobResult[] = [];
-  events.on('jobProgress', (p) => progress.push(p));
-  events.on('jobFinished', (r) => finished.push(r));
-  cleanups.push(() => {
-    store.closeAll();
-    serverDb.close();
-  });
-  return { store, dataDir, clock, service, clients, progress, finished, out: tempDir('backup-out') };
-}
+const setup = () => backupFixture(cleanups);
 
 async function exportOne(t: ReturnType<typeof setup>, name: string, includeHistory = true) {
   const { done } = t.service.startExportJob({

@@ -5,6 +5,12 @@ import path from 'node:path';
 import { FakeClock } from '../testing/fake-clock';
 import { RepositoryStore } from '../storage/repository-store';
 import type { Repository } from '../storage/repository';
+import type { JobProgress, JobResult } from '../../shared/contract/archives';
+import type { ClientsControl } from '../clients-control';
+import { EventBus } from '../event-bus';
+import { MemorySettingsBackend, SettingsService } from '../settings';
+import { ServerDb } from '../storage/server-db';
+import { BackupService } from './backup-service';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
@@ -43,4 +49,47 @@ export function contentsOf(repo: Repository): { items: Row[]; revisions: Row[] }
         .all() as Row[],
     ),
   };
+}
+
+/** A small ClientsControl that records what restores ask of the client server. */
+export class RecordingClients implements ClientsControl {
+  calls: string[] = [];
+  connectedCount = () => 0;
+  notify(repository: string, notice: { kind: string }) {
+    this.calls.push(`notify ${repository} ${notice.kind}`);
+  }
+  hold(repository: string) {
+    this.calls.push(`hold ${repository}`);
+    return () => this.calls.push(`release ${repository}`);
+  }
+  async disconnectAll(repository: string) {
+    this.calls.push(`disconnect ${repository}`);
+    return 0;
+  }
+}
+
+export function backupFixture(cleanups: Array<() => void>, existingDataDir?: string) {
+  const { store, clock, dataDir } = newStore(existingDataDir);
+  const serverDb = new ServerDb({ dataDir, clock });
+  const events = new EventBus();
+  const clients = new RecordingClients();
+  const service = new BackupService({
+    dataDir,
+    store,
+    serverDb: serverDb.db,
+    clock,
+    events,
+    settings: new SettingsService(new MemorySettingsBackend()),
+    appInfo: { name: 'Repository Server', version: '0.1.0' },
+    clients,
+  });
+  const progress: JobProgress[] = [];
+  const finished: JobResult[] = [];
+  events.on('jobProgress', (p) => progress.push(p));
+  events.on('jobFinished', (r) => finished.push(r));
+  cleanups.push(() => {
+    store.closeAll();
+    serverDb.close();
+  });
+  return { store, dataDir, clock, service, clients, progress, finished, out: tempDir('backup-out') };
 }
