@@ -91,5 +91,5 @@ export function backupFixture(cleanups: Array<() => void>, existingDataDir?: str
     store.closeAll();
     serverDb.close();
   });
-  return { store, dataDir, clock, service, clients, progress, finished, out: tempDir('backup-out') };
+  return { store, dataDir, clock, events, service, clients, progress, finished, out: tempDir('backup-out') };
 }

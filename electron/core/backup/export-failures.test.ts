@@ -1,0 +1,153 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backupFixture, tempDir } from './test-support';
+
+// Targets that fail midway, and a process killed midway: never a file with the final name that is
+// incomplete, and no `*.partial` left once the failure is known.
+
+const cleanups: Array<() => void> = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+function bigRepository(t: ReturnType<typeof backupFixture>, megabytes: number) {
+  const repo = t.store.create('Big');
+  for (let i = 0; i < megabytes; i++) {
+    repo.put({ path: `data/${i}`, kind: 'data', content: randomBytes(1 << 20), updatedBy: 'seed' });
+  }
+  return repo;
+}
+
+function mountTmpfs(options: string): string {
+  const dir = tempDir('backup-mount');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  cleanups.push(() => execFileSync('umount', ['-l', dir]));
+  return dir;
+}
+
+describe('export to a target that fails', () => {
+  it('a folder that does not exist: a clear error, nothing written', async () => {
+    const t = backupFixture(cleanups);
+    bigRepository(t, 1);
+    const result = await t.service.startExportJob({
+      repository: 'Big',
+      destination: { kind: 'folder', folder: path.join(t.out, 'missing') },
+    }).done;
+    expect(result.error).toEqual({
+      code: 'NOT_WRITABLE',
+      message: `The folder ${path.join(t.out, 'missing')} does not exist or was removed (ENOENT).`,
+    });
+  });
+
+  it('a read-only disk: a clear error, nothing written', async () => {
+    const t = backupFixture(cleanups);
+    bigRepository(t, 1);
+    const readOnly = mountTmpfs('size=1m,ro');
+    const result = await t.service.startExportJob({
+      repository: 'Big',
+      destination: { kind: 'folder', folder: readOnly },
+    }).done;
+    expect(result.error).toEqual({
+      code: 'NOT_WRITABLE',
+      message: `The folder ${readOnly} is on a read-only disk (EROFS).`,
+    });
+    expect(t.service.history.list()[0]).toMatchObject({ status: 'failed', error: result.error!.message });
+  });
+
+  it('a disk that fills up midway: NO_SPACE, and no *.partial left behind', async () => {
+    const t = backupFixture(cleanups);
+    bigRepository(t, 6);
+    const small = mountTmpfs('size=8m');
+    // Once compression starts, something else takes most of the free space.
+    const off = t.events.on('jobProgress', (p) => {
+      if (p.phase === 'compressing') {
+        off();
+        fs.writeFileSync(path.join(small, 'someone-else.bin'), Buffer.alloc(7 * 1024 * 1024));
+      }
+    });
+    const result = await t.service.startExportJob({
+      repository: 'Big',
+      destination: { kind: 'folder', folder: small },
+    }).done;
+    expect(result.status).toBe('failed');
+    expect(result.error?.code).toBe('NO_SPACE');
+    expect(result.error?.message).toMatch(
+      new RegExp(`^Not enough space on the disk of ${small} \\(ENOSPC\\)`),
+    );
+    expect(fs.readdirSync(small)).toEqual(['someone-else.bin']);
+  });
+
+  it('a folder removed midway: a clear error, and no file appears elsewhere', async () => {
+    const t = backupFixture(cleanups);
+    bigRepository(t, 4);
+    const folder = path.join(t.out, 'share');
+    fs.mkdirSync(folder);
+    const off = t.events.on('jobProgress', (p) => {
+      if (p.phase === 'compressing') {
+        off();
+        fs.rmSync(folder, { recursive: true });
+      }
+    });
+    const result = await t.service.startExportJob({
+      repository: 'Big',
+      destination: { kind: 'folder', folder },
+    }).done;
+    expect(result.error).toMatchObject({ code: 'NOT_WRITABLE' });
+    expect(result.error!.message).toContain(`The folder ${folder} does not exist or was removed`);
+    expect(fs.readdirSync(t.out)).toEqual([]);
+  });
+
+  it('an existing file is never overwritten when exporting to one file', async () => {
+    const t = backupFixture(cleanups);
+    bigRepository(t, 1);
+    const file = path.join(t.out, 'mine.zip');
+    fs.writeFileSync(file, 'precious');
+    const result = await t.service.startExportJob({ repository: 'Big', destination: { kind: 'file', file } })
+      .done;
+    expect(result.error?.code).toBe('ALREADY_EXISTS');
+    expect(fs.readFileSync(file, 'utf8')).toBe('precious');
+  });
+});
+
+describe('a process killed midway', () => {
+  it('leaves no archive with its final name; the next start removes its *.partial', async () => {
+    const dataDir = tempDir('backup-killed');
+    const folder = tempDir('backup-killed-out');
+    const root = path.resolve(import.meta.dirname, '../../..');
+    const child = spawn(
+      path.join(root, 'node_modules/.bin/node'),
+      [
+        path.join(root, 'node_modules/.bin/jiti'),
+        path.join(import.meta.dirname, 'export-child.fixture.ts'),
+        dataDir,
+        folder,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      // Midway: the archive is being written (some bytes are in), not yet complete.
+      if (/phase compressing [1-9]/.test(output)) child.kill('SIGKILL');
+    });
+    await exited;
+    expect(output).toContain('phase compressing');
+    expect(output).not.toContain('finished');
+    const left = fs.readdirSync(folder);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^Big_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.zip\.partial$/);
+
+    // The next start (same data dir) knows the job was interrupted and removes what it left.
+    const t = backupFixture(cleanups, dataDir);
+    expect(fs.readdirSync(folder)).toEqual([]);
+    const tmp = path.join(dataDir, 'tmp');
+    expect(fs.existsSync(tmp) ? fs.readdirSync(tmp) : []).toEqual([]);
+    expect(t.service.history.list()[0]).toMatchObject({
+      kind: 'export',
+      status: 'failed',
+      error: 'Interrupted: the application stopped during this job.',
+    });
+  }, 60_000);
+});
