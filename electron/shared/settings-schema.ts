@@ -37,7 +37,12 @@ export const BackupSettings = z.object({
   targetFolder: z.string().default(''),
   clientsPolicy: ClientsPolicy.default('keep-connected'),
   graceMinutes: z.number().int().min(0).max(120).default(0),
-  keepLast: z.number().int().min(1).max(1000).default(7),
+  keepLast: z
+    .number()
+    .int('Enter a whole number.')
+    .min(1, 'Keep at least 1 backup per repository.')
+    .max(1000, 'Keep at most 1000 backups per repository.')
+    .default(7),
   compression: Compression.default('fast'),
   catchUp: z.boolean().default(true),
   /** ISO 8601; backups are paused until then. null when not paused. */

@@ -44,7 +44,12 @@ export function fileSchedulerState(file: string): SchedulerState {
 
 export class AutoBackup {
   readonly scheduler: BackupScheduler;
-  private current: { run: RunningRun; jobId: string | null; done: Promise<RunReport> } | null = null;
+  private current: {
+    run: RunningRun;
+    jobId: string | null;
+    done: Promise<RunReport>;
+    controller: AbortController;
+  } | null = null;
   private lastError: string | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastSettings: string;
@@ -53,6 +58,14 @@ export class AutoBackup {
     // One inspector for the service's life: its cache spares re-verifying the same archives every run.
     this.deps = { ...deps, inspector: deps.inspector ?? engineInspector(deps.dataDir) };
     this.lastSettings = JSON.stringify(deps.settings.get().backup);
+    // Before start too: a CLI or a UI saving settings of a core that is not running still gets the status.
+    this.unsubscribe = deps.settings.onChange((next) => {
+      const serialized = JSON.stringify(next.backup);
+      if (serialized === this.lastSettings) return;
+      this.lastSettings = serialized;
+      this.scheduler.reschedule();
+      this.emit();
+    });
     this.scheduler = new BackupScheduler({
       clock: deps.clock,
       timeZone: deps.timeZone,
@@ -84,21 +97,26 @@ export class AutoBackup {
   }
 
   start(): void {
-    this.unsubscribe = this.deps.settings.onChange((next) => {
-      const serialized = JSON.stringify(next.backup);
-      if (serialized === this.lastSettings) return;
-      this.lastSettings = serialized;
-      this.scheduler.reschedule();
-      this.emit();
-    });
     this.scheduler.start();
     this.emit();
   }
 
+  /** Stops the schedule, and the run going on (its current archive is cancelled and leaves no file). */
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.scheduler.stop();
+    const current = this.current;
+    if (current) {
+      current.controller.abort();
+      if (current.jobId) {
+        try {
+          this.deps.jobs.cancel(current.jobId);
+        } catch {
+          // It finished meanwhile.
+        }
+      }
+    }
   }
 
   /** The machine woke up or the app came back: a slot missed meanwhile runs once, now. */
@@ -161,13 +179,19 @@ export class AutoBackup {
       total: repositories.length,
       progress: null,
     };
-    const entry = { run, jobId: null as string | null, done: undefined as unknown as Promise<RunReport> };
+    const entry = {
+      run,
+      jobId: null as string | null,
+      done: undefined as unknown as Promise<RunReport>,
+      controller: new AbortController(),
+    };
     this.current = entry;
     entry.done = runBackup(this.deps, {
       runId,
       trigger,
       repositories,
       settings: this.settings(),
+      signal: entry.controller.signal,
       onRepository: ({ repository, index, jobId }) => {
         run.repository = repository;
         run.index = index;

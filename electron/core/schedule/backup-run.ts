@@ -37,6 +37,8 @@ export interface RunPlan {
   trigger: Extract<Trigger, 'schedule' | 'manual' | 'cli'>;
   repositories: string[];
   settings: BackupSettings;
+  /** Stops the run before its next repository (the app is quitting). */
+  signal?: AbortSignal;
   /** Told when the run moves to the next repository (index counts from 0) and its job id. */
   onRepository?: (update: { repository: string; index: number; total: number; jobId: string | null }) => void;
 }
@@ -150,6 +152,21 @@ export async function runBackup(deps: BackupRunDeps, plan: RunPlan): Promise<Run
   }
 
   for (const [index, name] of plan.repositories.entries()) {
+    if (plan.signal?.aborted) {
+      const id = history.begin({ kind: 'backup', trigger: plan.trigger, repository: name, file: null });
+      const why = 'Cancelled: the application stopped before this repository was backed up.';
+      history.finish(id, { status: 'cancelled', error: why });
+      outcomes.push({
+        repository: name,
+        status: 'cancelled',
+        file: null,
+        sizeBytes: null,
+        durationMs: 0,
+        error: why,
+        deleted: [],
+      });
+      continue;
+    }
     const began = clock.now();
     const historyId = history.begin({ kind: 'backup', trigger: plan.trigger, repository: name, file: null });
     let file: string | null = null;
