@@ -69,6 +69,12 @@ export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers,
     deleteRepository: async ({ name, force }) => {
       const current = store.resolve(name);
       if (!current) throw new AppFailure('NOT_FOUND', `There is no repository named "${name}".`);
+      const leased = store.leasePurpose(current);
+      if (leased)
+        throw new AppFailure(
+          'BUSY',
+          `"${current}" cannot be deleted now: ${leased}. Try again when it ends.`,
+        );
       const connected = clients.connectedCount(current);
       if (connected > 0 && !force)
         throw new AppFailure(

@@ -181,3 +181,26 @@ describe('RepositoryStore', () => {
     expect(store.list().map((r) => r.name)).toEqual(['Real']);
   });
 });
+
+describe('RepositoryStore leases', () => {
+  it('refuse rename and delete with BUSY and the purpose until released; other repositories are free', () => {
+    const { store } = makeStore();
+    store.create('Busy');
+    store.create('Free');
+    const release = store.lease('busy', 'a backup of "Busy" is running');
+    expect(() => store.rename('Busy', 'Other')).toThrow(
+      expect.objectContaining({
+        code: 'BUSY',
+        message: expect.stringContaining('a backup of "Busy" is running'),
+      }),
+    );
+    expect(() => store.delete('BUSY')).toThrow(expect.objectContaining({ code: 'BUSY' }));
+    store.rename('Free', 'Freed');
+    expect(() => store.lease('Missing', 'x')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    release();
+    release();
+    store.rename('Busy', 'Calm');
+    store.delete('Calm');
+    expect(store.list().map((r) => r.name)).toEqual(['Freed']);
+  });
+});

@@ -44,6 +44,9 @@ export class RepositoryStore {
   readonly repositoriesDir: string;
   private readonly clock: Clock;
   private readonly open_ = new Map<string, Repository>();
+  /** Work that needs the repository's file to stay where it is (a backup reading it), by name. */
+  private readonly leases = new Map<string, Map<number, string>>();
+  private nextLease = 1;
 
   constructor(opts: { dataDir: string; clock: Clock }) {
     this.repositoriesDir = path.join(opts.dataDir, 'repositories');
@@ -152,8 +155,36 @@ export class RepositoryStore {
     }
   }
 
+  /**
+   * Keeps the repository from being renamed or deleted until released (e.g. while a backup reads it):
+   * those are refused with BUSY and the purpose. `install` is not blocked: restore coordinates itself.
+   */
+  lease(name: string, purpose: string): () => void {
+    const key = this.mustResolve(name).toLowerCase();
+    const id = this.nextLease++;
+    let held = this.leases.get(key);
+    if (!held) this.leases.set(key, (held = new Map()));
+    held.set(id, purpose);
+    return () => {
+      held.delete(id);
+      if (held.size === 0 && this.leases.get(key) === held) this.leases.delete(key);
+    };
+  }
+
+  /** Why the repository is leased now (the newest lease's purpose), or null. */
+  leasePurpose(name: string): string | null {
+    return [...(this.leases.get(name.toLowerCase())?.values() ?? [])].at(-1) ?? null;
+  }
+
+  private refuseIfLeased(name: string, action: string): void {
+    const purpose = this.leasePurpose(name);
+    if (purpose)
+      throw new AppFailure('BUSY', `"${name}" cannot be ${action} now: ${purpose}. Try again when it ends.`);
+  }
+
   rename(name: string, newName: string): void {
     const from = this.mustResolve(name);
+    this.refuseIfLeased(from, 'renamed');
     const to = validName(newName);
     const clash = this.resolve(to);
     if (clash && clash !== from)
@@ -176,6 +207,7 @@ export class RepositoryStore {
 
   delete(name: string): void {
     const canonical = this.mustResolve(name);
+    this.refuseIfLeased(canonical, 'deleted');
     this.forget(canonical);
     this.removeFiles(this.pathOf(canonical));
   }
