@@ -190,7 +190,7 @@ describe('hostile and broken archives', () => {
 
   it('a changed byte in the snapshot is caught', async () => {
     const damaged = Buffer.from(snapshot);
-    damaged[damaged.length - 100] ^= 0xff;
+    damaged[damaged.length - 100] = damaged[damaged.length - 100]! ^ 0xff;
     await expectRefused(
       buildZip([snapshotEntry({ data: damaged }), manifestEntry()]),
       'INVALID_ARCHIVE',
@@ -272,7 +272,7 @@ describe('hostile and broken archives', () => {
     const reads: number[] = [];
     const original = fs.read;
     // Count the bytes yauzl reads through fs.read while opening and reading the manifest.
-    const spy = ((...args: Parameters<typeof fs.read>) => {
+    const spy = ((...args: unknown[]) => {
       reads.push(Number(args[3]));
       return (original as (...a: unknown[]) => void)(...args);
     }) as typeof fs.read;

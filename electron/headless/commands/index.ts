@@ -1,5 +1,8 @@
 import type { CliIo } from '../cli-io';
 import { createCommand } from './create';
+import { exportCommand } from './export';
+import { importCommand } from './import';
+import { verifyCommand } from './verify';
 import { listCommand } from './list';
 import { serveCommand } from './serve';
 
@@ -15,4 +18,7 @@ export const commands: Record<string, CliCommand> = {
   serve: serveCommand,
   list: listCommand,
   create: createCommand,
+  export: exportCommand,
+  import: importCommand,
+  verify: verifyCommand,
 };

@@ -1,0 +1,37 @@
+import type { JobResult } from '../../shared/contract/archives';
+
+// Shared by export, import and verify: sizes and durations as a person reads them.
+
+export const formatBytes = (bytes: number | null) =>
+  bytes === null
+    ? '-'
+    : bytes < 1024
+      ? `${bytes} B`
+      : bytes < 1024 ** 2
+        ? `${(bytes / 1024).toFixed(1)} KB`
+        : bytes < 1024 ** 3
+          ? `${(bytes / 1024 ** 2).toFixed(1)} MB`
+          : `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+
+export const formatDuration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+/** What --json prints for one job. */
+export const jobJson = (r: JobResult) => ({
+  repository: r.repository,
+  status: r.status,
+  file: r.file,
+  sizeBytes: r.sizeBytes,
+  durationMs: r.durationMs,
+  restoredAs: r.restoredAs,
+  error: r.error,
+});
+
+/** One stderr line for every failure of a batch: the first reason, and how many more failed. */
+export function failureLine(
+  what: string,
+  failures: Array<{ label: string; message: string }>,
+): string | null {
+  if (failures.length === 0) return null;
+  const first = `${what} ${failures[0]!.label} failed: ${failures[0]!.message}`;
+  return failures.length === 1 ? first : `${first} (and ${failures.length - 1} more failed)`;
+}
