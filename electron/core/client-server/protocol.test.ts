@@ -3,6 +3,7 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RepoClient, RepoClientError } from '../client/repo-client';
+import { FakeClock } from '../testing/fake-clock';
 import { CloseCode, MAX_MESSAGE_BYTES } from './protocol';
 import { eventually, startTestServer } from './test-support';
 
@@ -256,19 +257,21 @@ describe('client protocol v1: bad input (each answered, the connection and the s
   });
 
   it('a client that connects and never speaks is closed after the idle timeout', async () => {
-    const t = await setup({ idleTimeoutMs: 200 });
+    const clock = new FakeClock(Date.parse('2026-03-01T10:00:00Z'));
+    const t = await setup({ idleTimeoutMs: 200, clock });
     const silent = await t.connect();
     const chatty = await t.connect();
-    const keepTalking = setInterval(() => void chatty.list(), 40);
-    try {
-      const closed = await silent.closed;
-      expect(closed.code).toBe(CloseCode.idle);
-      expect(closed.reason).toContain('idle');
-      expect(silent.notices.at(-1)).toMatchObject({ kind: 'disconnect' });
-      expect(chatty.socket.readyState).toBe(WebSocket.OPEN);
-    } finally {
-      clearInterval(keepTalking);
-    }
+    await clock.advanceBy(150);
+    await chatty.list(); // activity at +150 ms
+    await clock.advanceBy(100); // +250 ms: silent has been quiet for 250 ms, chatty for 100 ms
+    const closed = await silent.closed;
+    expect(closed.code).toBe(CloseCode.idle);
+    expect(closed.reason).toContain('idle');
+    expect(silent.notices.at(-1)).toMatchObject({ kind: 'disconnect' });
+    expect(chatty.socket.readyState).toBe(WebSocket.OPEN);
+    expect(await chatty.list()).toEqual([]);
+    await clock.advanceBy(300);
+    expect((await chatty.closed).code).toBe(CloseCode.idle);
   });
 
   it('a raw TCP client that never finishes its handshake does not block others', async () => {
