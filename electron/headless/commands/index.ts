@@ -5,6 +5,9 @@ import { importCommand } from './import';
 import { verifyCommand } from './verify';
 import { listCommand } from './list';
 import { serveCommand } from './serve';
+import { scheduleCommand } from './schedule';
+import { statusCommand } from './status';
+import { backupCommand } from './backup';
 
 /** One CLI command: its usage line and what it does with its arguments (after the command name). */
 export interface CliCommand {
@@ -21,4 +24,7 @@ export const commands: Record<string, CliCommand> = {
   export: exportCommand,
   import: importCommand,
   verify: verifyCommand,
+  backup: backupCommand,
+  schedule: scheduleCommand,
+  status: statusCommand,
 };

@@ -1,0 +1,86 @@
+import type { BackupStatus } from '../../shared/contract/schedule';
+import type { BackupSettings } from '../../shared/settings-schema';
+import { formatBytes } from './backup-cli-format';
+
+// How `schedule` and `status` print the auto-backup settings and status for a person.
+
+const policyWords = (policy: BackupSettings['clientsPolicy'], grace: number) =>
+  policy === 'keep-connected'
+    ? 'keep connected (consistent snapshot while they work)'
+    : grace > 0
+      ? `disconnect (notice ${grace} minute${grace === 1 ? '' : 's'} ahead)`
+      : 'disconnect';
+
+export function stateLine(status: BackupStatus): string {
+  if (status.state === 'off') return 'off';
+  if (status.state === 'paused') return `paused until ${status.pausedUntil}`;
+  return 'on';
+}
+
+/** Aligned "Label: value" lines. */
+export function describeLines(rows: Array<[string, string]>): string {
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value}\n`).join('');
+}
+
+export function settingsText(settings: BackupSettings, status: BackupStatus): string {
+  return describeLines([
+    ['Automatic backup', stateLine(status)],
+    ['Schedule', status.description],
+    ['Repositories', settings.repositories.length ? settings.repositories.join(', ') : '(none chosen)'],
+    ['Target folder', settings.targetFolder || '(not set)'],
+    ['Clients', policyWords(settings.clientsPolicy, settings.graceMinutes)],
+    [
+      'Keep',
+      `the last ${settings.keepLast} verified backup${settings.keepLast === 1 ? '' : 's'} per repository`,
+    ],
+    ['Compression', settings.compression],
+    ['Catch up', settings.catchUp ? 'yes, once, after the computer slept or the app was closed' : 'no'],
+    ['Next run', status.nextRun ?? '-'],
+  ]);
+}
+
+export function statusText(status: BackupStatus): string {
+  let text = describeLines([
+    ['Automatic backup', stateLine(status)],
+    ['Schedule', status.description],
+    ['Target folder', status.targetFolder || '(not set)'],
+    ['Clients', policyWords(status.clientsPolicy, status.graceMinutes)],
+    ['Next run', status.nextRun ?? '-'],
+    ...(status.running
+      ? ([
+          [
+            'Running',
+            `${status.running.trigger} run since ${status.running.startedAt}: ` +
+              `${status.running.repository ?? '…'} (${status.running.index + 1} of ${status.running.total})`,
+          ],
+        ] as Array<[string, string]>)
+      : []),
+    ...(status.lastError ? ([['Last error', status.lastError]] as Array<[string, string]>) : []),
+    ...(status.retryAt ? ([['Retry at', status.retryAt]] as Array<[string, string]>) : []),
+  ]);
+  if (status.perRepository.length === 0) return text;
+  const rows = [
+    ['REPOSITORY', 'LAST RESULT', 'AT', 'SIZE', 'LAST GOOD', 'OVERDUE'],
+    ...status.perRepository.map((r) => [
+      r.name,
+      r.lastResult ? r.lastResult.status : 'never',
+      r.lastResult?.at ?? '-',
+      formatBytes(r.lastResult?.sizeBytes ?? null),
+      r.lastGoodAt ?? '-',
+      r.overdue ? 'OVERDUE' : '-',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  text += '\n';
+  for (const row of rows)
+    text +=
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd() + '\n';
+  for (const r of status.perRepository) {
+    if (r.lastResult?.status !== 'ok' && r.lastResult?.error) text += `  ${r.name}: ${r.lastResult.error}\n`;
+  }
+  return text;
+}

@@ -1,0 +1,120 @@
+import { DAYS, type BackupSettings, type Day } from '../../shared/settings-schema';
+import { dispatch } from '../../core/dispatch';
+import type { Handlers } from '../../shared/contract';
+import { CliError } from '../cli-io';
+import { parseCommandArgs } from '../cli-args';
+import { openServer } from '../open-server';
+import type { CliCommand } from './index';
+import { settingsText } from './schedule-cli-format';
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+
+const FULL_DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+
+/** "mon,tue" or "Monday,Tuesday". */
+function parseDays(value: string): Day[] {
+  return list(value).map((raw) => {
+    const lower = raw.toLowerCase();
+    const index = Math.max(DAYS.indexOf(lower as Day), FULL_DAYS.indexOf(lower));
+    if (index < 0)
+      throw new CliError(`--days takes days such as mon,tue,wed,thu,fri,sat,sun; "${raw}" is not one.`, 2);
+    return DAYS[index]!;
+  });
+}
+
+function parseWhole(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n))
+    throw new CliError(`${flag} must be a whole number, not "${value}".`, 2);
+  return n;
+}
+
+/** The settings after applying the flags given; null when no flag asks for a change. */
+function applyFlags(current: BackupSettings, values: Record<string, unknown>): BackupSettings | null {
+  if (values.enable && values.disable) throw new CliError('Use --enable or --disable, not both.', 2);
+  const next: BackupSettings = { ...current };
+  let changed = false;
+  const set = <K extends keyof BackupSettings>(key: K, value: BackupSettings[K]) => {
+    next[key] = value;
+    changed = true;
+  };
+  if (values.enable) set('enabled', true);
+  if (values.disable) set('enabled', false);
+  if (typeof values.repos === 'string') set('repositories', list(values.repos));
+  if (typeof values.days === 'string') set('days', parseDays(values.days));
+  if (typeof values.times === 'string') set('times', list(values.times));
+  if (typeof values.target === 'string') set('targetFolder', values.target);
+  if (typeof values.policy === 'string') {
+    if (values.policy !== 'keep-connected' && values.policy !== 'disconnect')
+      throw new CliError(`--policy is keep-connected or disconnect, not "${values.policy}".`, 2);
+    set('clientsPolicy', values.policy);
+  }
+  if (typeof values.grace === 'string') set('graceMinutes', parseWhole(values.grace, '--grace'));
+  if (typeof values.keep === 'string') set('keepLast', parseWhole(values.keep, '--keep'));
+  return changed ? next : null;
+}
+
+/**
+ * `repo-server schedule [--enable|--disable] [--repos A,B] [--days mon,tue] [--times 12:30,22:00]
+ * [--target DIR] [--policy keep-connected|disconnect] [--grace MIN] [--keep N] [--json]`: shows the
+ * auto-backup settings, or changes them with the same validation as the Control Panel.
+ */
+export const scheduleCommand: CliCommand = {
+  usage: 'schedule [--enable|--disable] [OPTIONS] [--json]',
+  summary:
+    'show or change the automatic backup; OPTIONS: --repos A,B --days mon,tue --times 12:30,22:00 ' +
+    '--target DIR --policy keep-connected|disconnect --grace MIN --keep N',
+  async run(args, io, { dataDir }) {
+    const values = parseCommandArgs(args, {
+      enable: { type: 'boolean' },
+      disable: { type: 'boolean' },
+      repos: { type: 'string' },
+      days: { type: 'string' },
+      times: { type: 'string' },
+      target: { type: 'string' },
+      policy: { type: 'string' },
+      grace: { type: 'string' },
+      keep: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const server = await openServer(dataDir!);
+    try {
+      const next = applyFlags(server.settings.get().backup, values);
+      if (next) {
+        const saved = await dispatch(server.handlers as Handlers, 'saveBackupSettings', next, {
+          error: () => {},
+        });
+        if (!saved.ok) {
+          const fields = Object.entries(saved.error.fields ?? {});
+          throw new CliError(
+            fields.length > 0
+              ? `The schedule was not saved: ${fields.map(([field, message]) => `${field}: ${message}`).join('; ')}`
+              : saved.error.message,
+            1,
+          );
+        }
+      }
+      const settings = server.settings.get().backup;
+      const status = server.scheduler.status();
+      if (values.json) {
+        io.stdout.write(
+          JSON.stringify({ settings, description: status.description, nextRun: status.nextRun }, null, 2) +
+            '\n',
+        );
+      } else {
+        if (next)
+          io.stdout.write(
+            'Saved. A running "repo-server serve" for this data directory applies it on restart.\n',
+          );
+        io.stdout.write(settingsText(settings, status));
+      }
+      return 0;
+    } finally {
+      await server.stop();
+    }
+  },
+};
