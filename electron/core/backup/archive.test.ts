@@ -6,6 +6,7 @@ import { writeArchive } from './archive-writer';
 import { checkSnapshot, openArchive } from './archive-reader';
 import { SNAPSHOT_ENTRY, MANIFEST_ENTRY } from './manifest';
 import { takeSnapshot } from './snapshot';
+import { openDatabase } from '../storage/open-database';
 import { contentsOf, fill, newStore, tempDir } from './test-support';
 import type { ManifestV1 } from '../../shared/contract/archives';
 
@@ -87,5 +88,34 @@ describe('archive writer and reader', () => {
     expect(facts).toMatchObject({ items: 20, revisions: 0 });
     expect(contentsOf(repo)).toEqual(before);
     expect(before.revisions.length).toBe(6);
+  });
+
+  it('finishes even when another process keeps writing (the stepped copy would restart forever)', async () => {
+    const { store, dataDir } = newStore();
+    cleanups.push(() => store.closeAll());
+    const repo = store.create('Shared');
+    for (let i = 0; i < 16; i++) {
+      repo.put({
+        path: `seed/${i}`,
+        kind: 'data',
+        content: new Uint8Array(1 << 20).fill(i),
+        updatedBy: 'seed',
+      });
+    }
+    // A second connection to the same file, as a running server has while the CLI exports.
+    const other = openDatabase(store.pathOf('Shared'));
+    const insert = other.prepare(
+      "INSERT INTO items (path, kind, content, encoding, version, updated_at, updated_by) VALUES (?, 'data', 'x', 'utf8', 1, 0, 'other')",
+    );
+    let n = 0;
+    const timer = setInterval(() => insert.run(`other/${n++}`), 1);
+    try {
+      const facts = await takeSnapshot(repo, path.join(dataDir, 's.sqlite'), { includeHistory: true });
+      expect(facts.items).toBeGreaterThanOrEqual(16);
+      expect(n).toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+      other.close();
+    }
   });
 });
