@@ -58,6 +58,7 @@ export class AutoBackup {
     // One inspector for the service's life: its cache spares re-verifying the same archives every run.
     this.deps = { ...deps, inspector: deps.inspector ?? engineInspector(deps.dataDir) };
     this.lastSettings = JSON.stringify(deps.settings.get().backup);
+    this.lastError = this.failureInHistory();
     // Before start too: a CLI or a UI saving settings of a core that is not running still gets the status.
     this.unsubscribe = deps.settings.onChange((next) => {
       const serialized = JSON.stringify(next.backup);
@@ -90,6 +91,17 @@ export class AutoBackup {
         changed: () => this.emit(),
       },
     });
+  }
+
+  /** After a restart (or in another process, the CLI): a failure stays visible until a run succeeds. */
+  private failureInHistory(): string | null {
+    for (const repository of this.settings().repositories) {
+      const last = this.deps.history
+        .list({ repository, limit: 50 })
+        .find((h) => h.kind === 'backup' && (h.status === 'ok' || h.status === 'failed'));
+      if (last?.status === 'failed') return `${repository}: ${last.error ?? 'failed'}`;
+    }
+    return null;
   }
 
   private settings(): BackupSettings {

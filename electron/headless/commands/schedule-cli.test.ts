@@ -194,5 +194,6 @@ describe('repo-server backup and status', () => {
     const status = await run(['status', '--data-dir', dir]);
     expect(status.out).toMatch(/^Alpha +failed /m);
     expect(status.out).toMatch(/Alpha: .*ENOTDIR/);
+    expect(status.out).toMatch(/Last error: +Alpha: .*ENOTDIR/);
   });
 });
