@@ -228,12 +228,23 @@ export class AutoBackup {
       .then((report) => {
         this.current = null;
         this.lastError = report.ok ? null : report.error;
-        if (!report.ok) this.deps.logger?.warn(`Backup failed: ${report.error}`);
+        // Scheduled runs have nobody watching: the log says what happened. Others report to their caller.
+        if (trigger === 'schedule') this.logRun(report);
         this.emit();
         return report;
       });
     this.emit();
     return { runId, done: entry.done };
+  }
+
+  private logRun(report: RunReport): void {
+    const { logger } = this.deps;
+    for (const o of report.outcomes) {
+      if (o.status === 'ok') {
+        const pruned = o.deleted.length ? `; retention removed ${o.deleted.length} older backup(s)` : '';
+        logger?.info(`Scheduled backup of "${o.repository}" written and verified: ${o.file}${pruned}.`);
+      } else logger?.warn(`Scheduled backup of "${o.repository}" ${o.status}: ${o.error}`);
+    }
   }
 
   status(): BackupStatus {

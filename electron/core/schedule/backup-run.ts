@@ -266,8 +266,6 @@ export async function runBackup(deps: BackupRunDeps, plan: RunPlan): Promise<Run
       error,
       deleted,
     });
-    if (deleted.length > 0)
-      deps.logger?.info(`Retention removed ${deleted.length} old backup(s) of ${name}.`);
   }
   const failures = outcomes.filter((o) => o.status !== 'ok');
   return {
