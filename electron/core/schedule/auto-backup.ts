@@ -60,13 +60,24 @@ export class AutoBackup {
     this.lastSettings = JSON.stringify(deps.settings.get().backup);
     this.lastError = this.failureInHistory();
     // Before start too: a CLI or a UI saving settings of a core that is not running still gets the status.
-    this.unsubscribe = deps.settings.onChange((next) => {
+    const offSettings = deps.settings.onChange((next) => {
       const serialized = JSON.stringify(next.backup);
       if (serialized === this.lastSettings) return;
       this.lastSettings = serialized;
       this.scheduler.reschedule();
       this.emit();
     });
+    // The running job's phase is part of the status (snapshot, compressing, verifying…).
+    let lastPhase: string | null = null;
+    const offProgress = deps.events.on('jobProgress', (progress) => {
+      if (progress.jobId !== this.current?.jobId || progress.phase === lastPhase) return;
+      lastPhase = progress.phase;
+      this.emit();
+    });
+    this.unsubscribe = () => {
+      offSettings();
+      offProgress();
+    };
     this.scheduler = new BackupScheduler({
       clock: deps.clock,
       timeZone: deps.timeZone,

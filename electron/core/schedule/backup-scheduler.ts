@@ -91,7 +91,8 @@ export class BackupScheduler {
     if (this.started) return;
     this.started = true;
     const now = this.clock.now();
-    this.baseline = this.state.load() ?? now;
+    // Kept at once: a first start must count as "handled up to here" for the next start's catch-up.
+    this.setBaseline(this.state.load() ?? now);
     if (!this.options.settings().enabled) this.setBaseline(now);
     this.check();
   }
@@ -106,7 +107,8 @@ export class BackupScheduler {
 
   /** The settings changed: slots before now are not "missed", and the next run moves. */
   reschedule(): void {
-    if (!this.started) return;
+    // Changed while not running (the CLI, say): slots before now belong to the old schedule.
+    if (!this.started) return this.setBaseline(Math.max(this.state.load() ?? 0, this.clock.now()));
     this.setBaseline(Math.max(this.baseline, this.clock.now()));
     if (!this.options.settings().enabled) this.cancelRetry();
     this.check(true);

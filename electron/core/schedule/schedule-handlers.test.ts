@@ -241,3 +241,40 @@ describe('the scheduler in the core', () => {
     ]);
   });
 });
+
+describe('catch-up across a restart', () => {
+  it('slots missed while the app was closed for three days run once when it starts again', async () => {
+    const dataDir = tempDir('schedule-restart');
+    const target = path.join(tempDir('schedule-target'), 'backups');
+    const backend = new MemorySettingsBackend();
+    backend.set('clientServer', { host: '127.0.0.1', port: 53400, accessToken: null, autoStart: false });
+    const open = (clock: FakeClock) =>
+      createServer({
+        dataDir,
+        appInfo: { name: 'Repository Server', version: '0.0.0-test' },
+        host: 'headless',
+        clock,
+        settings: backend,
+        logger: quietLogger,
+        timeZone: 'Europe/Berlin',
+      });
+    const first = await open(new FakeClock(MONDAY_10));
+    first.store.create('Alpha');
+    first.store.create('Beta');
+    await dispatch(first.handlers as Handlers, 'saveBackupSettings', valid(target), quietLogger);
+    await first.start();
+    await first.stop();
+
+    const clock = new FakeClock(MONDAY_10 + 3 * 24 * 3_600_000); // Thursday 10:00: five weekday slots missed
+    server = await open(clock);
+    await server.start();
+    await server.scheduler.idle();
+    const runs = server.backups.history.list({ limit: 20 }).filter((h) => h.kind === 'backup');
+    expect(runs.map((h) => [h.repository, h.trigger, h.status])).toEqual([
+      ['Beta', 'schedule', 'ok'],
+      ['Alpha', 'schedule', 'ok'],
+    ]);
+    // And the schedule goes on from now, not from the missed slots.
+    expect(Date.parse(server.scheduler.status().nextRun!)).toBe(Date.parse('2026-11-19T12:30:00+01:00'));
+  });
+});
