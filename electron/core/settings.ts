@@ -75,6 +75,18 @@ export class SettingsService {
     return next;
   }
 
+  /**
+   * Reads the store again: another process (the CLI's `schedule`) may have changed the file. Listeners
+   * hear of it only when something actually changed.
+   */
+  reload(): Settings {
+    const next = this.load();
+    if (JSON.stringify(next) === JSON.stringify(this.cached)) return this.cached;
+    this.cached = next;
+    for (const listener of this.listeners) listener(next);
+    return next;
+  }
+
   onChange(listener: (next: Settings) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -1,4 +1,5 @@
 import Conf from 'conf';
+import fs from 'node:fs';
 import path from 'node:path';
 import pkg from '../../package.json';
 import { createServer, type RepoServer } from '../core/create-server';
@@ -13,6 +14,24 @@ export function confSettings(dataDir: string): SettingsBackend {
     configName: 'settings',
     projectName: 'repo-server',
   }) as unknown as SettingsBackend;
+}
+
+/**
+ * While `serve` runs, settings changed by another process (`repo-server schedule`) apply at once: the
+ * file is polled (cheap, and works on network disks where change events do not).
+ */
+export function watchSettingsFile(server: RepoServer, intervalMs = 2000): () => void {
+  const file = path.join(server.dataDir, 'settings.json');
+  const onChange = (now: fs.Stats, before: fs.Stats) => {
+    if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
+    try {
+      server.settings.reload();
+    } catch (error) {
+      console.warn(`Could not read the changed settings: ${(error as Error).message}`);
+    }
+  };
+  fs.watchFile(file, { interval: intervalMs, persistent: false }, onChange);
+  return () => fs.unwatchFile(file, onChange);
 }
 
 /** The core over a data directory, as every CLI command uses it. */

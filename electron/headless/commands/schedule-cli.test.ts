@@ -197,3 +197,54 @@ describe('repo-server backup and status', () => {
     expect(status.out).toMatch(/Last error: +Alpha: .*ENOTDIR/);
   });
 });
+
+describe('repo-server schedule while serve runs', () => {
+  it('a running serve applies the change within seconds', async () => {
+    const dir = await dataDirWith('Alpha');
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const out: string[] = [];
+    const serving = runCli(['serve', '--data-dir', dir, '--port', '0', '--console-port', '0'], {
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: () => {} },
+      env: {},
+      untilStopped: stopped,
+    });
+    try {
+      await expect.poll(() => out.join(''), { timeout: 10_000 }).toContain('Control Panel: http://');
+      const url = new URL(/Control Panel: (\S+)/.exec(out.join(''))![1]!);
+      const status = async () => {
+        const answer = await fetch(new URL('/api/getBackupStatus', url), {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${url.searchParams.get('token')}`,
+          },
+          body: '{}',
+        });
+        return ((await answer.json()) as { value: { state: string; description: string } }).value;
+      };
+      expect((await status()).state).toBe('off');
+      const target = tempDir('cli-target-');
+      const saved = await run([
+        'schedule',
+        '--enable',
+        '--repos',
+        'Alpha',
+        '--times',
+        '03:15',
+        '--target',
+        target,
+        '--data-dir',
+        dir,
+      ]);
+      expect(saved.code).toBe(0);
+      await expect
+        .poll(status, { timeout: 10_000, interval: 200 })
+        .toMatchObject({ state: 'on', description: 'Mon–Fri at 03:15' });
+    } finally {
+      stop();
+      expect(await serving).toBe(0);
+    }
+  });
+});

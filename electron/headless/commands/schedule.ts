@@ -108,7 +108,7 @@ export const scheduleCommand: CliCommand = {
       } else {
         if (next)
           io.stdout.write(
-            'Saved. A running "repo-server serve" for this data directory applies it on restart.\n',
+            'Saved. A running "repo-server serve" for this data directory applies it at once.\n',
           );
         io.stdout.write(settingsText(settings, status));
       }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { startWebHost } from '../web-host';
 import { headlessHostHandlers } from '../host-handlers';
-import { openServer } from '../open-server';
+import { openServer, watchSettingsFile } from '../open-server';
 import { parseCommandArgs, parsePort } from '../cli-args';
 import type { CliIo } from '../cli-io';
 import type { CliCommand } from './index';
@@ -26,6 +26,7 @@ export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
   const server = await openServer(options.dataDir);
   server.clientServer.overrideAddress({ host: options.clientHost, port: options.clientPort });
   await server.start();
+  const stopWatchingSettings = watchSettingsFile(server);
   const web = await startWebHost({
     handlers: { ...server.handlers, ...headlessHostHandlers },
     events: server.events,
@@ -44,6 +45,7 @@ export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
   );
   await io.untilStopped;
   io.stdout.write('Stopping…\n');
+  stopWatchingSettings();
   await web.close();
   await server.stop();
   return 0;
