@@ -10,6 +10,7 @@ import { cancelled, describeFsError, isAbortError } from './fs-errors';
 import { MANIFEST_ENTRY, SNAPSHOT_ENTRY } from './manifest';
 
 export const PARTIAL_SUFFIX = '.partial';
+const SYNC_EVERY = 8 * 1024 * 1024;
 
 const levels: Record<Compression, number> = { store: 0, fast: 1, best: 9 };
 
@@ -59,8 +60,24 @@ export async function writeArchive(
       flush: true,
       highWaterMark: 1 << 20,
     });
-    await once(target, 'open');
+    const [fd] = (await once(target, 'open')) as [number];
     created = true;
+    // Sync as the archive grows rather than all at the end: one large final sync saturates the disk,
+    // and clients' commits (which sync too) would wait behind it.
+    let unsynced = 0;
+    let syncing = false;
+    target.on('drain', () => {
+      if (syncing || unsynced < SYNC_EVERY) return;
+      syncing = true;
+      unsynced = 0;
+      fs.fdatasync(fd, () => (syncing = false));
+    });
+    const countWrites = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        unsynced += chunk.length;
+        callback(null, chunk);
+      },
+    });
     const zip = new yazl.ZipFile();
     const hash = createHash('sha256');
     let size = 0;
@@ -83,11 +100,12 @@ export async function writeArchive(
         tap.destroy(error as Error);
       }
     });
-    const source = fs.createReadStream(options.snapshotFile, { highWaterMark: 1 << 20 });
+    // 256 KB chunks: hashing one takes well under a millisecond of the main thread.
+    const source = fs.createReadStream(options.snapshotFile, { highWaterMark: 256 * 1024 });
     zip.addReadStream(tap, SNAPSHOT_ENTRY, entryOptions);
     await Promise.all([
       pipeline(source, tap, { signal: options.signal }),
-      pipeline(zip.outputStream, target, { signal: options.signal }),
+      pipeline(zip.outputStream, countWrites, target, { signal: options.signal }),
     ]);
     const { size: sizeBytes } = await fs.promises.stat(partial);
     await moveIntoPlace(partial, options.file);

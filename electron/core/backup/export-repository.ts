@@ -134,6 +134,7 @@ export async function exportRepository(
       job.progress({ phase: 'snapshot' });
       facts = await takeSnapshot(repository, snapshotFile, {
         includeHistory: request.includeHistory,
+        clientsConnected: deps.clients ? deps.clients.connectedCount(name) > 0 : undefined,
         signal: job.signal,
         onProgress: (done, total) => job.progress({ bytesDone: done, bytesTotal: total }),
       });

@@ -1,0 +1,255 @@
+// Backup and restore of a generated repository (default 512 MB, `--size MB`), printed against the same
+// data through the script an administrator would write (sqlite3 .backup, then zip -1; unzip to restore)
+// and through adm-zip (the whole-archive-in-memory library this design replaced). Also: peak RSS
+// increase, and the main thread's event-loop delay p99 while 10 clients write during the backup.
+// `npm run bench:backup [-- --size 128]`. The clients run in a worker thread, so the event-loop figure
+// is the server's own.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import AdmZip from 'adm-zip';
+import { createServer } from '../electron/core/create-server';
+import { checkSnapshot, openArchive } from '../electron/core/backup/archive-reader';
+
+const { values } = parseArgs({ options: { size: { type: 'string', default: '512' } } });
+const SIZE_MB = Number(values.size);
+const ITEM_BYTES = 64 * 1024;
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const mb = (bytes: number) => bytes / 1024 / 1024;
+const tempDir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bench-backup-${name}-`));
+
+/** Peak RSS above the level at start, sampled every 20 ms while `work` runs. */
+async function measured<T>(
+  work: () => Promise<T> | T,
+): Promise<{ value: T; seconds: number; peakRssMb: number }> {
+  globalThis.gc?.();
+  const base = process.memoryUsage.rss();
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const start = performance.now();
+  const value = await work();
+  const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage.rss());
+  return { value, seconds, peakRssMb: mb(peak - base) };
+}
+
+/** Ten closed-loop writers over WebSocket, in a worker thread; stop() resolves with their counts. */
+function startClients(url: string) {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const WebSocket = require(workerData.ws);
+    let running = true, writes = 0, failures = 0;
+    parentPort.on('message', () => { running = false; });
+    async function client(c) {
+      const ws = new WebSocket(workerData.url + '/v1/repositories/Bench?client=bench' + c);
+      const waiting = new Map();
+      await new Promise((resolve, reject) => {
+        ws.once('error', reject);
+        ws.on('message', (data) => {
+          const m = JSON.parse(data.toString());
+          if (m.welcome) resolve();
+          else if (m.id !== undefined && waiting.has(m.id)) { waiting.get(m.id)(m); waiting.delete(m.id); }
+        });
+      });
+      for (let i = 0; running; i++) {
+        const m = await new Promise((resolve) => {
+          waiting.set(i, resolve);
+          ws.send(JSON.stringify({ id: i, op: 'put', path: 'live/c' + c + '/' + (i % 200), kind: 'result', content: 'run ' + i, encoding: 'utf8' }));
+        });
+        if (m.ok) writes++; else failures++;
+      }
+      ws.close();
+    }
+    Promise.all(Array.from({ length: 10 }, (_, c) => client(c))).then(
+      () => parentPort.postMessage({ writes, failures }),
+      (e) => parentPort.postMessage({ error: String(e) }),
+    );
+  `;
+  const worker = new Worker(source, {
+    eval: true,
+    workerData: { url, ws: path.resolve('node_modules/ws') },
+  });
+  return {
+    stop: () =>
+      new Promise<{ writes: number; failures: number; error?: string }>((resolve) => {
+        worker.once('message', (m) => {
+          void worker.terminate();
+          resolve(m);
+        });
+        worker.postMessage('stop');
+      }),
+  };
+}
+
+async function main() {
+  const dataDir = tempDir('data');
+  const out = tempDir('out');
+  console.log(`Generating a ${SIZE_MB} MB repository…`);
+  const server = await createServer({
+    dataDir,
+    appInfo: { name: 'bench', version: '0' },
+    host: 'headless',
+    logger: quiet,
+  });
+  server.clientServer.overrideAddress({ host: '127.0.0.1', port: 0 });
+  await server.start();
+  const repo = server.store.create('Bench');
+  // Text-like content (base64 of random bytes): compresses about as well as real test data does.
+  for (let i = 0; i < (SIZE_MB * 1024 * 1024) / ITEM_BYTES; i++) {
+    repo.put({
+      path: `gen/${i}`,
+      kind: 'data',
+      content: randomBytes((ITEM_BYTES * 3) / 4).toString('base64'),
+      updatedBy: 'bench',
+    });
+  }
+  repo.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  const dbFile = server.store.pathOf('Bench');
+  const dbBytes = fs.statSync(dbFile).size;
+  console.log(`repository: ${mb(dbBytes).toFixed(0)} MB, ${repo.counts().items} items`);
+  const url = `ws://127.0.0.1:${server.clientServer.status().port}`;
+
+  // 1. Ours, no clients: throughput and memory; and where the time goes.
+  const phases: Array<[string, number]> = [];
+  const offPhases = server.events.on('jobProgress', (p) => {
+    if (phases.at(-1)?.[0] !== p.phase) phases.push([p.phase, performance.now()]);
+  });
+  const ours = await measured(async () => {
+    const r = await server.backups.startExportJob({
+      repository: 'Bench',
+      destination: { kind: 'folder', folder: out },
+    }).done;
+    if (r.error) throw new Error(r.error.message);
+    return r.file!;
+  });
+  const oursFile = ours.value;
+  offPhases();
+  const oursEnd = performance.now();
+  const breakdown = phases.map(
+    ([phase, at], i) => `${phase} ${(((phases[i + 1]?.[1] ?? oursEnd) - at) / 1000).toFixed(2)} s`,
+  );
+
+  // 2. Ours again with 10 clients writing: event-loop delay of the main thread.
+  const idleClients = startClients(url);
+  await new Promise((r) => setTimeout(r, 500));
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise((r) => setTimeout(r, 2000));
+  idle.disable();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const busy = await measured(async () => {
+    const r = await server.backups.startExportJob({
+      repository: 'Bench',
+      destination: { kind: 'folder', folder: out },
+    }).done;
+    if (r.error) throw new Error(r.error.message);
+  });
+  loop.disable();
+  const clients = await idleClients.stop();
+  if (clients.error) throw new Error(clients.error);
+
+  // 3. The hand-written script: sqlite3 .backup, then zip -1; unzip to restore.
+  const scriptDir = tempDir('script');
+  const scriptZip = path.join(scriptDir, 'Bench.zip');
+  const script = await measured(() => {
+    execFileSync('sqlite3', [dbFile, `.backup '${path.join(scriptDir, 'repository.sqlite')}'`]);
+    execFileSync('zip', ['-1', '-j', '-q', scriptZip, path.join(scriptDir, 'repository.sqlite')]);
+  });
+  const scriptRestoreDir = tempDir('script-restore');
+  const scriptRestore = await measured(() =>
+    execFileSync('unzip', ['-q', '-o', scriptZip, '-d', scriptRestoreDir]),
+  );
+
+  // 4. Ours, restore: full verification (SHA-256, integrity check) and install; and the bare extraction.
+  const restore = await measured(async () => {
+    const r = await server.backups.startImportJob({
+      file: oursFile,
+      onConflict: 'rename',
+      includeHistory: true,
+    }).done;
+    if (r.error) throw new Error(r.error.message);
+  });
+  const extractDir = tempDir('extract');
+  const extract = await measured(async () => {
+    const archive = await openArchive(oursFile);
+    await checkSnapshot(archive, path.join(extractDir, 'repository.sqlite'));
+    archive.close();
+  });
+
+  // 5. adm-zip (last: its memory stays with this process).
+  const admDir = tempDir('adm');
+  const admSnapshot = path.join(admDir, 'repository.sqlite');
+  execFileSync('sqlite3', [dbFile, `.backup '${admSnapshot}'`]);
+  const adm = await measured(async () => {
+    const zip = new AdmZip();
+    zip.addLocalFile(admSnapshot);
+    zip.writeZip(path.join(admDir, 'Bench.zip'));
+  });
+  const admRestore = await measured(() =>
+    new AdmZip(path.join(admDir, 'Bench.zip')).extractAllTo(tempDir('adm-restore'), true),
+  );
+
+  await server.stop();
+  const size = mb(dbBytes);
+  const rate = (s: number) => size / s;
+  const ms = (ns: number) => ns / 1e6;
+  console.log(
+    `backup throughput (ours, fast): ${rate(ours.seconds).toFixed(1)} MB/s (${ours.seconds.toFixed(2)} s, archive ${mb(fs.statSync(oursFile).size).toFixed(0)} MB)`,
+  );
+  console.log(`backup phases (ours): ${breakdown.join(', ')}`);
+  console.log(
+    `backup throughput (sqlite3 .backup + zip -1): ${rate(script.seconds).toFixed(1)} MB/s (${script.seconds.toFixed(2)} s)`,
+  );
+  console.log(
+    `backup throughput (sqlite3 .backup excluded, adm-zip): ${rate(adm.seconds).toFixed(1)} MB/s (${adm.seconds.toFixed(2)} s)`,
+  );
+  console.log(`backup throughput with 10 clients writing (ours): ${rate(busy.seconds).toFixed(1)} MB/s`);
+  console.log(`backup throughput vs sqlite3+zip -1: ${(script.seconds / ours.seconds).toFixed(2)}x`);
+  console.log(`backup throughput vs adm-zip: ${(adm.seconds / ours.seconds).toFixed(2)}x`);
+  console.log(
+    `restore throughput (ours: extract, SHA-256, integrity check, install): ${rate(restore.seconds).toFixed(1)} MB/s (${restore.seconds.toFixed(2)} s)`,
+  );
+  console.log(
+    `restore throughput (ours: streaming extract with CRC and SHA-256 only): ${rate(extract.seconds).toFixed(1)} MB/s`,
+  );
+  console.log(`restore throughput (unzip): ${rate(scriptRestore.seconds).toFixed(1)} MB/s`);
+  console.log(`restore throughput (adm-zip): ${rate(admRestore.seconds).toFixed(1)} MB/s`);
+  console.log(
+    `restore throughput vs unzip (verified restore): ${(scriptRestore.seconds / restore.seconds).toFixed(2)}x`,
+  );
+  console.log(
+    `restore throughput vs unzip (extract only): ${(scriptRestore.seconds / extract.seconds).toFixed(2)}x`,
+  );
+  console.log(
+    `restore throughput vs adm-zip (verified restore): ${(admRestore.seconds / restore.seconds).toFixed(2)}x`,
+  );
+  console.log(`peak RSS increase, backup (ours): ${ours.peakRssMb.toFixed(0)} MB`);
+  console.log(`peak RSS increase, backup with 10 clients (ours): ${busy.peakRssMb.toFixed(0)} MB`);
+  console.log(`peak RSS increase, restore (ours): ${restore.peakRssMb.toFixed(0)} MB`);
+  console.log(`peak RSS increase, backup (adm-zip): ${adm.peakRssMb.toFixed(0)} MB`);
+  console.log(`peak RSS increase, restore (adm-zip): ${admRestore.peakRssMb.toFixed(0)} MB`);
+  console.log(
+    `peak RSS increase vs adm-zip (backup): ${(adm.peakRssMb / Math.max(ours.peakRssMb, 1)).toFixed(2)}x`,
+  );
+  console.log(
+    `event-loop delay p99, 10 clients writing, no backup: ${ms(idle.percentile(99)).toFixed(1)} ms`,
+  );
+  console.log(
+    `event-loop delay p99, 10 clients writing, during backup: ${ms(loop.percentile(99)).toFixed(1)} ms (max ${ms(loop.max).toFixed(1)} ms)`,
+  );
+  // adm-zip is synchronous: the main thread is blocked for its whole run.
+  console.log(`main thread blocked in one piece, adm-zip backup: ${(adm.seconds * 1000).toFixed(0)} ms`);
+  console.log(`client writes during the backup: ${clients.writes} ok, ${clients.failures} failed`);
+  console.log(`targets: throughput >= 1.0x script, RSS increase < 128 MB, p99 < 20 ms`);
+  for (const dir of [dataDir, out, scriptDir, scriptRestoreDir, extractDir, admDir])
+    fs.rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
