@@ -88,6 +88,12 @@ describe('backup settings', () => {
       'Choose the folder the backups are written to.',
     ],
     ['keep 0', { keepLast: 0 }, 'keepLast', 'Keep at least 1'],
+    [
+      'a folder with a control character',
+      { targetFolder: '/srv/back\u0000ups' },
+      'targetFolder',
+      'control characters',
+    ],
     ['no repositories', { repositories: [] }, 'repositories', 'Choose at least one repository'],
     [
       'a repository that does not exist',

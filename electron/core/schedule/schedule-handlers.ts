@@ -51,6 +51,9 @@ export function checkBackupSettings(input: unknown, store: RepositoryStore): Bac
   const fields: Record<string, string> = {};
   const strict = validBackupSettings.safeParse(settings);
   if (!strict.success) Object.assign(fields, zodFieldErrors(strict.error));
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f]/.test(settings.targetFolder))
+    fields.targetFolder ??= 'The folder path contains control characters; type it again.';
   if (settings.repositories.length === 0)
     fields.repositories ??= 'Choose at least one repository to back up.';
   const missing = settings.repositories.filter((name) => store.resolve(name) === null);
