@@ -265,6 +265,36 @@ describe('hostile and broken archives', () => {
     expect(renamed).toMatchObject({ status: 'done', restoredAs: 'Etc' });
   });
 
+  it('a snapshot from a newer schema verifies, but import refuses it and changes nothing', async () => {
+    const t = backupFixture(cleanups);
+    const repo = t.store.create('Alpha');
+    repo.put({ path: 'mine', kind: 'data', content: 'keep me', updatedBy: 'x' });
+    const before = contentsOf(repo);
+    const newer = Buffer.from(snapshot);
+    newer.writeUInt32BE(99, 60); // PRAGMA user_version lives at offset 60 of the header
+    const m = {
+      ...manifest,
+      schemaVersion: 99,
+      entries: [
+        {
+          name: SNAPSHOT_ENTRY,
+          size: newer.length,
+          sha256: createHash('sha256').update(newer).digest('hex'),
+        },
+      ],
+    };
+    const file = path.join(t.out, 'newer.zip');
+    fs.writeFileSync(file, buildZip([snapshotEntry({ data: newer }), manifestEntry(m)]));
+    expect((await t.service.verify(file)).verified).toBe(true);
+    for (const onConflict of ['replace', 'rename'] as const) {
+      const result = await t.service.startImportJob({ file, onConflict, includeHistory: true }).done;
+      expect(result.error).toMatchObject({ code: 'UNSUPPORTED_VERSION' });
+      expect(result.error!.message).toMatch(/schema version 99.*Update the app/);
+    }
+    expect(contentsOf(t.store.open('Alpha'))).toEqual(before);
+    expect(t.store.list().map((r) => r.name)).toEqual(['Alpha']);
+  });
+
   it('preview reads the manifest without reading the snapshot', async () => {
     const t = backupFixture(cleanups);
     const file = path.join(t.out, 'ok.zip');
