@@ -127,6 +127,7 @@ export async function exportRepository(
       job.progress({ phase: 'waiting-for-clients' });
       const reason = `A backup of "${name}" is being taken; connect again in a moment.`;
       release = deps.clients.hold(name, reason);
+      deps.clients.notify(name, { kind: 'backup', message: reason });
       await deps.clients.disconnectAll(name, reason);
     }
     let facts;

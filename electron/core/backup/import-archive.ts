@@ -107,7 +107,10 @@ export async function importArchive(
     const reason = `"${existing}" is being restored from a backup; connect again when it is done.`;
     const release = deps.clients?.hold(existing, reason);
     try {
-      if (deps.clients) await deps.clients.disconnectAll(existing, reason);
+      if (deps.clients) {
+        deps.clients.notify(existing, { kind: 'restore', message: reason });
+        await deps.clients.disconnectAll(existing, reason);
+      }
       if (request.onConflict === 'replace') {
         giveUniqueId(deps.store, snapshot, existing);
         deps.store.install(existing, snapshot);

@@ -98,7 +98,12 @@ describe('export then import, per conflict policy', () => {
     const result = await t.service.startImportJob({ file, onConflict: 'replace', includeHistory: true }).done;
     expect(result).toMatchObject({ status: 'done', restoredAs: 'Alpha' });
     expect(contentsOf(t.store.open('Alpha'))).toEqual(expected);
-    expect(t.clients.calls).toEqual(['hold Alpha', 'disconnect Alpha', 'release Alpha']);
+    expect(t.clients.calls).toEqual([
+      'hold Alpha',
+      'notify Alpha restore',
+      'disconnect Alpha',
+      'release Alpha',
+    ]);
     const safety = fs.readdirSync(t.service.safetyBackupsDir);
     expect(safety).toHaveLength(1);
     const manifest = await t.service.readManifest(path.join(t.service.safetyBackupsDir, safety[0]!));
@@ -132,7 +137,29 @@ describe('export then import, per conflict policy', () => {
     // The overwritten later version is kept as a revision, as any write keeps one.
     expect(merged.revisions('modules/m0').map((r) => r.content)).toContain('changed later');
     expect(fs.readdirSync(t.service.safetyBackupsDir)).toHaveLength(1);
-    expect(t.clients.calls).toEqual(['hold Alpha', 'disconnect Alpha', 'release Alpha']);
+    expect(t.clients.calls).toEqual([
+      'hold Alpha',
+      'notify Alpha restore',
+      'disconnect Alpha',
+      'release Alpha',
+    ]);
+  });
+
+  it('the disconnect policy holds the repository’s clients off while the snapshot is taken', async () => {
+    const t = setup();
+    fill(t.store.create('Alpha'));
+    const result = await t.service.exportRepository({
+      repository: 'Alpha',
+      destination: { kind: 'folder', folder: t.out },
+      clientsPolicy: 'disconnect',
+    });
+    expect(t.clients.calls).toEqual([
+      'hold Alpha',
+      'notify Alpha backup',
+      'disconnect Alpha',
+      'release Alpha',
+    ]);
+    expect(result.manifest.clientsPolicy).toBe('disconnect');
   });
 
   it('a cancelled export leaves no file behind and is recorded as cancelled', async () => {
