@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { AppFailure } from '../../shared/result';
 import type { Compression } from '../../shared/settings-schema';
 import { cancelled, describeFsError, isAbortError } from './fs-errors';
 import { MANIFEST_ENTRY, SNAPSHOT_ENTRY } from './manifest';
@@ -50,11 +51,16 @@ export async function writeArchive(
     ...(level > 0 ? { compressionLevel: level } : {}),
   };
   let created = false;
+  let target: fs.WriteStream | undefined;
+  const zip = new yazl.ZipFile();
+  const output = zip.outputStream as PassThrough;
+  // yazl reports some failures (a stream of the wrong length) on the ZipFile itself.
+  zip.on('error', (error: Error) => output.destroy(error));
   try {
     if (options.signal?.aborted) throw cancelled();
     // 'wx': never write into someone else's file; flush: fsync before close, so the rename below never
     // publishes data still in the page cache.
-    const target = fs.createWriteStream(partial, {
+    target = fs.createWriteStream(partial, {
       flags: 'wx',
       mode: 0o644,
       flush: true,
@@ -66,7 +72,8 @@ export async function writeArchive(
     // and clients' commits (which sync too) would wait behind it.
     let unsynced = 0;
     let syncing = false;
-    target.on('drain', () => {
+    const stream = target;
+    stream.on('drain', () => {
       if (syncing || unsynced < SYNC_EVERY) return;
       syncing = true;
       unsynced = 0;
@@ -78,7 +85,6 @@ export async function writeArchive(
         callback(null, chunk);
       },
     });
-    const zip = new yazl.ZipFile();
     const hash = createHash('sha256');
     let size = 0;
     const tap = new Transform({
@@ -105,15 +111,21 @@ export async function writeArchive(
     zip.addReadStream(tap, SNAPSHOT_ENTRY, entryOptions);
     await Promise.all([
       pipeline(source, tap, { signal: options.signal }),
-      pipeline(zip.outputStream, countWrites, target, { signal: options.signal }),
+      pipeline(output, countWrites, stream, { signal: options.signal }),
     ]);
     const { size: sizeBytes } = await fs.promises.stat(partial);
     await moveIntoPlace(partial, options.file);
     await syncFolder(folder);
     return { sizeBytes, ...digest! };
   } catch (error) {
+    // One side failing must not leave the other waiting with the file open.
+    output.destroy();
+    target?.destroy();
     if (created) await fs.promises.rm(partial, { force: true }).catch(() => {});
     if (isAbortError(error) || options.signal?.aborted) throw cancelled();
+    if ((error as NodeJS.ErrnoException).path === options.snapshotFile) {
+      throw new AppFailure('INTERNAL', `The snapshot copy could not be read: ${(error as Error).message}`);
+    }
     throw describeFsError(error, folder);
   }
 }

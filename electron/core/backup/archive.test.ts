@@ -118,4 +118,19 @@ describe('archive writer and reader', () => {
       other.close();
     }
   });
+
+  it('a snapshot that cannot be read fails cleanly: no partial, no open file left waiting', async () => {
+    const work = tempDir('archive-out');
+    const file = path.join(work, 'Gone.zip');
+    await expect(
+      writeArchive({
+        file,
+        snapshotFile: path.join(work, 'missing.sqlite'),
+        compression: 'fast',
+        mtime: new Date(),
+        manifest: () => ({}),
+      }),
+    ).rejects.toThrow(/The snapshot copy could not be read: ENOENT/);
+    expect(fs.readdirSync(work)).toEqual([]);
+  });
 });

@@ -23,6 +23,18 @@ const WHOLE_FILE = 0x7fffffff;
 
 class Restarted extends Error {}
 
+const MAX_ATTEMPTS = 5;
+
+/**
+ * A backup step that meets the connection in the middle of a client's write transaction fails now and
+ * then (node:sqlite reports it as ERR_SQLITE_ERROR with errcode 0, "not an error"; or BUSY/LOCKED).
+ * Nothing is wrong with the data: the copy starts again.
+ */
+function isTransient(error: unknown): boolean {
+  const e = error as { code?: string; errcode?: number };
+  return e?.code === 'ERR_SQLITE_ERROR' && (e.errcode === 0 || e.errcode === 5 || e.errcode === 6);
+}
+
 /**
  * A consistent copy of a live repository, taken while clients keep writing. SQLite's online backup runs
  * through the writers' own connection (so their writes do not restart it; each step sees whole
@@ -55,14 +67,22 @@ export async function takeSnapshot(
     });
   };
   try {
-    try {
-      await copy(options.clientsConnected === false ? PAGES_PER_STEP_ALONE : PAGES_PER_STEP_WITH_CLIENTS);
-    } catch (error) {
-      if (!(error instanceof Restarted)) throw error;
-      // In one step the copy reads one consistent state (WAL: the other process keeps writing), on the
-      // thread pool; this process's own connection is idle, so nothing here waits for it.
-      await fs.promises.rm(target, { force: true });
-      await copy(WHOLE_FILE);
+    let rate = options.clientsConnected === false ? PAGES_PER_STEP_ALONE : PAGES_PER_STEP_WITH_CLIENTS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await copy(rate);
+        break;
+      } catch (error) {
+        if (error instanceof Restarted) {
+          // In one step the copy reads one consistent state (WAL: the other process keeps writing), on
+          // the thread pool; this process's own connection is idle, so nothing here waits for it.
+          rate = WHOLE_FILE;
+        } else if (!isTransient(error) || attempt >= MAX_ATTEMPTS) {
+          throw error;
+        }
+        await fs.promises.rm(target, { force: true });
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
     }
     await flusher.close();
     if (options.signal?.aborted) throw cancelled();
