@@ -87,9 +87,11 @@ export function backupFixture(cleanups: Array<() => void>, existingDataDir?: str
   const finished: JobResult[] = [];
   events.on('jobProgress', (p) => progress.push(p));
   events.on('jobFinished', (r) => finished.push(r));
+  const out = tempDir('backup-out');
   cleanups.push(() => {
     store.closeAll();
     serverDb.close();
+    for (const dir of [dataDir, out]) fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { store, dataDir, clock, events, service, clients, progress, finished, out: tempDir('backup-out') };
+  return { store, dataDir, clock, events, service, clients, progress, finished, out };
 }
