@@ -14,7 +14,11 @@ interface NameDialogProps {
 }
 
 /** The first problem with a new name, including a clash with an existing repository. */
-export function newNameProblem(name: string, repositories: RepositorySummary[], except?: string): string | null {
+export function newNameProblem(
+  name: string,
+  repositories: RepositorySummary[],
+  except?: string,
+): string | null {
   const problem = repositoryNameProblem(name);
   if (problem) return problem;
   const clash = repositories.find((r) => sameRepositoryName(r.name, name) && r.name !== except);
@@ -82,7 +86,11 @@ export function AddRepositoryDialog({ repositories, onClose }: NameDialogProps) 
   );
 }
 
-export function RenameRepositoryDialog({ repositories, onClose, name: current }: NameDialogProps & { name: string }) {
+export function RenameRepositoryDialog({
+  repositories,
+  onClose,
+  name: current,
+}: NameDialogProps & { name: string }) {
   const api = useApi();
   const notify = useNotify();
   const [name, setName] = useState(current);
@@ -114,7 +122,11 @@ export function RenameRepositoryDialog({ repositories, onClose, name: current }:
           <Button className="button" onPress={onClose}>
             Cancel
           </Button>
-          <Button className="button primary" isDisabled={busy || unchanged || !!problem} onPress={() => void submit()}>
+          <Button
+            className="button primary"
+            isDisabled={busy || unchanged || !!problem}
+            onPress={() => void submit()}
+          >
             Rename
           </Button>
         </>
@@ -138,7 +150,8 @@ export function RenameRepositoryDialog({ repositories, onClose, name: current }:
         />
         {connected > 0 && (
           <p className="hint warn-text">
-            {connected === 1 ? '1 client is' : `${connected} clients are`} connected to it: disconnect them first.
+            {connected === 1 ? '1 client is' : `${connected} clients are`} connected to it: disconnect them
+            first.
           </p>
         )}
       </form>
@@ -192,15 +205,16 @@ export function DeleteRepositoryDialog({ name, clients, onClose }: DeleteProps) 
       }
     >
       <p>
-        Delete the repository <strong>“{name}”</strong> and every item and revision in it? This cannot be undone;
-        existing backup files are kept.
+        Delete the repository <strong>“{name}”</strong> and every item and revision in it? This cannot be
+        undone; existing backup files are kept.
       </p>
       {connected.length === 0 ? (
         <p className="hint">No client is connected to it.</p>
       ) : (
         <>
           <p className="warn-text">
-            {connected.length === 1 ? 'This client is' : `These ${connected.length} clients are`} connected to it:
+            {connected.length === 1 ? 'This client is' : `These ${connected.length} clients are`} connected to
+            it:
           </p>
           <ul className="plain-list" aria-label="Connected clients">
             {connected.map((c) => (

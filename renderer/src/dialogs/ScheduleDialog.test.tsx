@@ -60,13 +60,16 @@ describe('ScheduleDialog', () => {
   });
 
   it('shows the core’s per-field errors beside the fields and its message by the buttons', async () => {
-    const { user, onClose } = setup({}, {
-      saveBackupSettings: {
-        code: 'NOT_WRITABLE',
-        message: 'The schedule cannot run: the target folder is not writable.',
-        fields: { targetFolder: 'Cannot write to /srv/file/backups: not a directory.' },
+    const { user, onClose } = setup(
+      {},
+      {
+        saveBackupSettings: {
+          code: 'NOT_WRITABLE',
+          message: 'The schedule cannot run: the target folder is not writable.',
+          fields: { targetFolder: 'Cannot write to /srv/file/backups: not a directory.' },
+        },
       },
-    });
+    );
     await user.type(await screen.findByRole('textbox', { name: 'Target folder' }), '/srv/file/backups');
     await user.click(screen.getByRole('button', { name: 'OK' }));
     await waitFor(() =>
@@ -112,13 +115,18 @@ describe('ScheduleDialog', () => {
     expect(preview).toHaveTextContent('mon,tue,wed,thu,fri at 22:00');
     await user.click(screen.getByRole('button', { name: 'Every day' }));
     await waitFor(() =>
-      expect(screen.getByTestId('schedule-description')).toHaveTextContent('mon,tue,wed,thu,fri,sat,sun at 22:00'),
+      expect(screen.getByTestId('schedule-description')).toHaveTextContent(
+        'mon,tue,wed,thu,fri,sat,sun at 22:00',
+      ),
     );
     expect(within(screen.getByTestId('next-runs')).getAllByRole('listitem')).toHaveLength(1);
   });
 
   it('shows why the settings cannot be read', async () => {
-    setup({}, { getBackupSettings: { code: 'NOT_SUPPORTED', message: 'getBackupSettings is not built yet.' } });
+    setup(
+      {},
+      { getBackupSettings: { code: 'NOT_SUPPORTED', message: 'getBackupSettings is not built yet.' } },
+    );
     expect(await screen.findByRole('alert')).toHaveTextContent('getBackupSettings is not built yet.');
   });
 });

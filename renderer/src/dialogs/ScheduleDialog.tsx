@@ -5,6 +5,7 @@ import { DAYS } from '../../../electron/shared/settings-schema';
 import { useApi } from '../api/context';
 import { useNotify } from '../components/Notices';
 import { formatDateTime } from '../format/time';
+import { useNow } from '../state/live';
 import { AppDialog, FormError } from './AppDialog';
 import { NumberInput, RadioChoices, TextInput } from './fields';
 import {
@@ -75,7 +76,11 @@ interface TimeRow {
 let nextTimeKey = 1;
 const toRows = (times: string[]): TimeRow[] => times.map((value) => ({ key: nextTimeKey++, value }));
 
-function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSettings } & ScheduleDialogProps) {
+function ScheduleForm({
+  initial,
+  repositoryNames,
+  onClose,
+}: { initial: BackupSettings } & ScheduleDialogProps) {
   const api = useApi();
   const notify = useNotify();
   const [form, setForm] = useState<BackupSettings>(initial);
@@ -83,7 +88,10 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const [preview, setPreview] = useState<{ description: string; nextRuns: string[]; error?: string } | null>(null);
+  const now = useNow(30_000);
+  const [preview, setPreview] = useState<{ description: string; nextRuns: string[]; error?: string } | null>(
+    null,
+  );
 
   const set = <K extends keyof BackupSettings>(key: K, value: BackupSettings[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -137,7 +145,7 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
 
   const timeError = (i: number) => errors[`times.${i}`];
   const pausedUntil = form.pausedUntil ? Date.parse(form.pausedUntil) : null;
-  const paused = pausedUntil !== null && pausedUntil > Date.now();
+  const paused = pausedUntil !== null && pausedUntil > now;
 
   return (
     <AppDialog
@@ -191,7 +199,39 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
             )}
           </div>
         </section>
-
+        <section className="form-section" aria-labelledby="sched-clients">
+          <h3 id="sched-clients">If a repository is in use</h3>
+          <RadioChoices
+            label="If a repository is in use at backup time"
+            hideLabel
+            value={form.clientsPolicy}
+            onChange={(v) => set('clientsPolicy', v)}
+            error={errors.clientsPolicy}
+            choices={[
+              {
+                value: 'keep-connected',
+                label: 'Run backup without disconnecting the clients',
+                description:
+                  'Clients keep working; what they write after the snapshot goes into the next backup.',
+              },
+              {
+                value: 'disconnect',
+                label: 'Disconnect the clients and run backup',
+                description:
+                  'Clients get a notice, are disconnected, and can reconnect when the backup ends.',
+              },
+            ]}
+          />
+          <NumberInput
+            label="Warn the clients this many minutes before"
+            value={form.graceMinutes}
+            minValue={0}
+            maxValue={120}
+            isDisabled={form.clientsPolicy !== 'disconnect'}
+            onChange={(v) => set('graceMinutes', v)}
+            error={errors.graceMinutes}
+          />
+        </section>
         <section className="form-section span-2" aria-labelledby="sched-repos">
           <h3 id="sched-repos">Select repositories for auto-backup</h3>
           <TwoListPicker
@@ -203,13 +243,17 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
             error={errors.repositories}
           />
         </section>
-
         <section className="form-section" aria-labelledby="sched-when">
           <h3 id="sched-when">When</h3>
           <CheckboxGroup
             className="days"
             value={form.days}
-            onChange={(v) => set('days', DAYS.filter((d) => v.includes(d)))}
+            onChange={(v) =>
+              set(
+                'days',
+                DAYS.filter((d) => v.includes(d)),
+              )
+            }
             isInvalid={!!errors.days}
             validationBehavior="aria"
           >
@@ -287,7 +331,6 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
             )}
           </div>
         </section>
-
         <section className="form-section preview" aria-labelledby="sched-preview" aria-live="polite">
           <h3 id="sched-preview">Next 5 runs</h3>
           {!preview ? (
@@ -315,7 +358,6 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
             </>
           )}
         </section>
-
         <section className="form-section" aria-labelledby="sched-where">
           <h3 id="sched-where">Where</h3>
           <div className="with-button">
@@ -332,7 +374,10 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
                 className="button"
                 onPress={() =>
                   void api
-                    .pickFolder({ title: 'Folder for the backups', defaultPath: form.targetFolder || undefined })
+                    .pickFolder({
+                      title: 'Folder for the backups',
+                      defaultPath: form.targetFolder || undefined,
+                    })
                     .then((r) => {
                       if (r.ok && r.value?.[0]) set('targetFolder', r.value[0]);
                       else if (!r.ok) setErrors((e) => ({ ...e, targetFolder: r.error.message }));
@@ -343,6 +388,9 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
               </Button>
             )}
           </div>
+        </section>
+        <section className="form-section" aria-labelledby="sched-keep">
+          <h3 id="sched-keep">Keep and compress</h3>
           <NumberInput
             label="Keep the newest backups of each repository"
             value={form.keepLast}
@@ -368,38 +416,6 @@ function ScheduleForm({ initial, repositoryNames, onClose }: { initial: BackupSe
             <span className="box" aria-hidden="true" />
             Catch up: run a missed backup once when the app starts or the computer wakes
           </Checkbox>
-        </section>
-
-        <section className="form-section" aria-labelledby="sched-clients">
-          <h3 id="sched-clients">If a repository is in use</h3>
-          <RadioChoices
-            label="If a repository is in use at backup time"
-            hideLabel
-            value={form.clientsPolicy}
-            onChange={(v) => set('clientsPolicy', v)}
-            error={errors.clientsPolicy}
-            choices={[
-              {
-                value: 'keep-connected',
-                label: 'Run backup without disconnecting the clients',
-                description: 'Clients keep working; what they write after the snapshot goes into the next backup.',
-              },
-              {
-                value: 'disconnect',
-                label: 'Disconnect the clients and run backup',
-                description: 'Clients get a notice, are disconnected, and can reconnect when the backup ends.',
-              },
-            ]}
-          />
-          <NumberInput
-            label="Warn the clients this many minutes before"
-            value={form.graceMinutes}
-            minValue={0}
-            maxValue={120}
-            isDisabled={form.clientsPolicy !== 'disconnect'}
-            onChange={(v) => set('graceMinutes', v)}
-            error={errors.graceMinutes}
-          />
         </section>
       </div>
     </AppDialog>

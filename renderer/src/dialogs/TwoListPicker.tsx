@@ -18,7 +18,14 @@ const keysOf = (selection: Selection, items: string[]): string[] =>
  * Two lists and the `>` `>>` `<` `<<` buttons between them, as in the reference control panel. Click,
  * Ctrl/Shift+click and the arrow keys select; double-click or Enter moves the item to the other side.
  */
-export function TwoListPicker({ all, chosen, onChange, availableLabel, chosenLabel, error }: TwoListPickerProps) {
+export function TwoListPicker({
+  all,
+  chosen,
+  onChange,
+  availableLabel,
+  chosenLabel,
+  error,
+}: TwoListPickerProps) {
   // A chosen name that is not in `all` any more (deleted meanwhile) still shows, so it can be removed.
   const right = [...all.filter((n) => chosen.includes(n)), ...chosen.filter((n) => !all.includes(n))];
   const left = all.filter((n) => !chosen.includes(n));
@@ -61,16 +68,36 @@ export function TwoListPicker({ all, chosen, onChange, availableLabel, chosenLab
         </ListBox>
       </div>
       <div className="two-list-buttons">
-        <Button className="button move" aria-label="Include the selected" isDisabled={leftPicked.length === 0} onPress={() => add(leftPicked)}>
+        <Button
+          className="button move"
+          aria-label="Include the selected"
+          isDisabled={leftPicked.length === 0}
+          onPress={() => add(leftPicked)}
+        >
           &gt;
         </Button>
-        <Button className="button move" aria-label="Include all" isDisabled={left.length === 0} onPress={() => add(left)}>
+        <Button
+          className="button move"
+          aria-label="Include all"
+          isDisabled={left.length === 0}
+          onPress={() => add(left)}
+        >
           &gt;&gt;
         </Button>
-        <Button className="button move" aria-label="Leave out the selected" isDisabled={rightPicked.length === 0} onPress={() => remove(rightPicked)}>
+        <Button
+          className="button move"
+          aria-label="Leave out the selected"
+          isDisabled={rightPicked.length === 0}
+          onPress={() => remove(rightPicked)}
+        >
           &lt;
         </Button>
-        <Button className="button move" aria-label="Leave out all" isDisabled={right.length === 0} onPress={() => remove(right)}>
+        <Button
+          className="button move"
+          aria-label="Leave out all"
+          isDisabled={right.length === 0}
+          onPress={() => remove(right)}
+        >
           &lt;&lt;
         </Button>
       </div>

@@ -27,7 +27,15 @@ interface TextInputProps {
   name?: string;
 }
 
-export function TextInput({ label, value, onChange, error, description, className, ...rest }: TextInputProps) {
+export function TextInput({
+  label,
+  value,
+  onChange,
+  error,
+  description,
+  className,
+  ...rest
+}: TextInputProps) {
   return (
     <TextField
       className={`field ${className ?? ''}`}

@@ -18,7 +18,7 @@ describe('formatDuration', () => {
 describe('formatRelative', () => {
   it('says how long until a future moment', () => {
     expect(formatRelative(at(192 * MIN), NOW)).toBe('in 3 h 12 min');
-    expect(formatRelative(at(90_000), NOW)).toBe('in 2 min');
+    expect(formatRelative(at(90_000), NOW)).toBe('in 1 min');
     expect(formatRelative(at(30_000), NOW)).toBe('in 30 s');
   });
 

@@ -7,6 +7,7 @@ const DAY = 24 * HOUR;
 /** A duration in at most two units: "45 s", "12 min", "3 h 12 min", "2 d 4 h". */
 export function formatDuration(ms: number): string {
   const abs = Math.max(0, Math.abs(ms));
+  if (abs < 1000) return 'under 1 s';
   if (abs < MINUTE) return `${Math.floor(abs / 1000)} s`;
   if (abs < HOUR) return `${Math.floor(abs / MINUTE)} min`;
   if (abs < DAY) {
@@ -24,8 +25,7 @@ export function formatRelative(at: string | number | Date, now: number): string 
   const ms = toMs(at) - now;
   if (Number.isNaN(ms)) return '—';
   if (Math.abs(ms) < 5_000) return 'now';
-  // A future moment counts up to the next whole unit, so "in 1 min" never shows when 90 s are left.
-  return ms > 0 ? `in ${formatDuration(ms + (ms < MINUTE ? 0 : MINUTE - 1))}` : `${formatDuration(-ms)} ago`;
+  return ms > 0 ? `in ${formatDuration(ms)}` : `${formatDuration(-ms)} ago`;
 }
 
 /** A moment as a local date and time, e.g. "Sun 22 Nov 2026, 14:05". */
@@ -49,11 +49,19 @@ export function formatWhen(at: string | number | Date, now: number): string {
   if (Number.isNaN(d.getTime())) return '—';
   const today = new Date(now);
   const sameDay =
-    d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
+    d.getFullYear() === today.getFullYear() &&
+    d.getMonth() === today.getMonth() &&
+    d.getDate() === today.getDate();
   const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
   return sameDay
     ? `today ${time}`
-    : d.toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+    : d.toLocaleString(undefined, {
+        day: 'numeric',
+        month: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hour12: false,
+      });
 }
 
 const toMs = (at: string | number | Date) =>

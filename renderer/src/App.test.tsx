@@ -1,0 +1,91 @@
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import type { ClientSession } from '../../electron/shared/contract/clients';
+import type { BackupStatus } from '../../electron/shared/contract/schedule';
+import { ApiContext } from './api/context';
+import { App } from './App';
+import { fakeApi } from './testing/fake-api';
+
+const client = (id: string, label: string, repository: string): ClientSession => ({
+  id,
+  label,
+  address: '127.0.0.1:50000',
+  repository,
+  connectedSince: new Date().toISOString(),
+  lastActivity: new Date().toISOString(),
+  operations: 3,
+});
+
+const status: BackupStatus = {
+  state: 'on',
+  pausedUntil: null,
+  description: 'Mon–Fri at 22:00',
+  repositories: ['login'],
+  targetFolder: '/srv/backups',
+  clientsPolicy: 'keep-connected',
+  graceMinutes: 0,
+  nextRun: new Date(Date.now() + (3 * 60 + 12) * 60_000 + 30_000).toISOString(),
+  running: null,
+  retryAt: null,
+  lastError: null,
+  perRepository: [{ name: 'login', lastResult: null, lastGoodAt: null, overdue: true }],
+};
+
+function renderApp(handlers: Parameters<typeof fakeApi>[0], failures: Parameters<typeof fakeApi>[1] = {}) {
+  const api = fakeApi(handlers, failures);
+  render(
+    <ApiContext.Provider value={api}>
+      <App />
+    </ApiContext.Provider>,
+  );
+  return api;
+}
+
+describe('the main window', () => {
+  it('shows each panel’s load error where its content would be', async () => {
+    renderApp({
+      getServerInfo: async () => ({
+        appName: 'Repository Server',
+        version: '9.9.9',
+        dataDir: '/srv/repo',
+        hostname: 'build-01',
+        platform: 'linux',
+        startedAt: new Date().toISOString(),
+        host: 'headless',
+      }),
+    });
+    expect(await screen.findByTestId('server-info')).toHaveTextContent('/srv/repo');
+    const repos = screen.getByTestId('repositories-panel');
+    expect(await within(repos).findByRole('alert')).toHaveTextContent(
+      'Could not load the repositories: listRepositories is not faked in this test.',
+    );
+  });
+
+  it('lists the clients and follows clientsChanged without asking again', async () => {
+    const api = renderApp({
+      listClients: async () => [client('1', 'tool-a', 'login'), client('2', 'tool-b', 'login')],
+    });
+    const table = await screen.findByRole('grid', { name: 'Connected clients' });
+    expect(await within(table).findByText('tool-a')).toBeInTheDocument();
+    act(() => api.emit('clientsChanged', { clients: [client('2', 'tool-b', 'login')] }));
+    await waitFor(() => expect(within(table).queryByText('tool-a')).not.toBeInTheDocument());
+    expect(api.calls.filter((c) => c.name === 'listClients')).toHaveLength(1);
+  });
+
+  it('shows a failed Disconnect in the client’s row', async () => {
+    renderApp(
+      { listClients: async () => [client('1', 'tool-a', 'login')] },
+      { disconnectClient: { code: 'NOT_FOUND', message: 'That client has already gone.' } },
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'Disconnect tool-a' }));
+    const row = screen.getByRole('row', { name: /tool-a/ });
+    expect(await within(row).findByRole('alert')).toHaveTextContent('That client has already gone.');
+  });
+
+  it('shows the next run as a time and as "in 3 h 12 min", and an overdue warning', async () => {
+    renderApp({ getBackupStatus: async () => status });
+    expect(await screen.findByTestId('next-run')).toHaveTextContent('in 3 h 12 min');
+    expect(screen.getByTestId('backup-alerts')).toHaveTextContent('Backups overdue: login (never backed up)');
+  });
+});

@@ -1,0 +1,183 @@
+import { useState } from 'react';
+import { Button } from 'react-aria-components';
+import type { BackupStatus } from '../../../electron/shared/contract/schedule';
+import { useApi } from '../api/context';
+import { formatSize } from '../format/size';
+import { formatDateTime, formatRelative } from '../format/time';
+import { useNow, type Live } from '../state/live';
+import { JobProgressBar } from './JobProgressBar';
+import { useNotify } from './Notices';
+import { LiveContent, Panel } from './Panel';
+
+const POLICY_WORDS = {
+  'keep-connected': 'Run backup without disconnecting the clients',
+  disconnect: 'Disconnect the clients and run backup',
+} as const;
+
+/** The auto-backup status at a glance: state, schedule, coverage, next run, the run in progress, results. */
+export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
+  const api = useApi();
+  const notify = useNotify();
+  const now = useNow();
+  const [busy, setBusy] = useState(false);
+
+  const pause = async (s: BackupStatus) => {
+    setBusy(true);
+    const result =
+      s.state === 'paused'
+        ? await api.resumeBackups()
+        : await api.pauseBackups({ until: new Date(Date.now() + 24 * 3600_000).toISOString() });
+    setBusy(false);
+    if (!result.ok) notify('error', result.error.message);
+    else status.reload();
+  };
+
+  return (
+    <Panel
+      id="backup"
+      title="Automatic backup"
+      actions={
+        status.value && status.value.state !== 'off' ? (
+          <Button className="button small" isDisabled={busy} onPress={() => void pause(status.value!)}>
+            {status.value.state === 'paused' ? 'Resume' : 'Pause for a day'}
+          </Button>
+        ) : null
+      }
+    >
+      <LiveContent live={status} what="the auto-backup status">
+        {(s) => (
+          <>
+            <dl className="facts" data-testid="backup-status">
+              <dt>State</dt>
+              <dd>
+                {s.state === 'on' && <span className="badge ok">On</span>}
+                {s.state === 'off' && <span className="badge muted">Off</span>}
+                {s.state === 'paused' && (
+                  <>
+                    <span className="badge warn">Paused</span>
+                    {s.pausedUntil && <span> until {formatDateTime(s.pausedUntil)}</span>}
+                  </>
+                )}
+              </dd>
+              <dt>Schedule</dt>
+              <dd>{s.description || <span className="muted">Not set</span>}</dd>
+              <dt>Repositories</dt>
+              <dd>
+                {s.repositories.length ? (
+                  s.repositories.join(', ')
+                ) : (
+                  <span className="muted">None selected</span>
+                )}
+              </dd>
+              <dt>Target folder</dt>
+              <dd>
+                {s.targetFolder ? <code>{s.targetFolder}</code> : <span className="muted">Not set</span>}
+              </dd>
+              <dt>Connected clients</dt>
+              <dd>
+                {POLICY_WORDS[s.clientsPolicy]}
+                {s.clientsPolicy === 'disconnect' &&
+                  s.graceMinutes > 0 &&
+                  ` (warned ${s.graceMinutes} min before)`}
+              </dd>
+              <dt>Next run</dt>
+              <dd data-testid="next-run">
+                {s.nextRun ? (
+                  <>
+                    <time dateTime={s.nextRun}>{formatDateTime(s.nextRun)}</time>{' '}
+                    <strong>{formatRelative(s.nextRun, now)}</strong>
+                  </>
+                ) : (
+                  <span className="muted">{s.state === 'off' ? 'Auto-backup is off' : 'None scheduled'}</span>
+                )}
+              </dd>
+              {s.retryAt && (
+                <>
+                  <dt>Retry</dt>
+                  <dd className="warn-text">
+                    {formatDateTime(s.retryAt)} ({formatRelative(s.retryAt, now)})
+                  </dd>
+                </>
+              )}
+            </dl>
+            {s.running && (
+              <div className="running" data-testid="backup-running">
+                <p>
+                  Backing up <strong>{s.running.repository ?? '…'}</strong>
+                  {s.running.total > 1 && ` (${s.running.index + 1} of ${s.running.total})`}, started{' '}
+                  {formatRelative(s.running.startedAt, now)}
+                </p>
+                <JobProgressBar
+                  label={`Backup of ${s.running.repository ?? 'repositories'}`}
+                  progress={s.running.progress ?? undefined}
+                />
+              </div>
+            )}
+            {s.perRepository.length > 0 && (
+              <ul
+                className="repo-results"
+                aria-label="Last result per repository"
+                data-testid="backup-results"
+              >
+                {s.perRepository.map((r) => (
+                  <li key={r.name} className={r.overdue ? 'overdue' : undefined}>
+                    <strong>{r.name}</strong>{' '}
+                    {!r.lastResult ? (
+                      <span className="muted">no backup yet</span>
+                    ) : (
+                      <>
+                        <span
+                          className={`badge ${r.lastResult.status === 'ok' ? 'ok' : r.lastResult.status === 'failed' ? 'failed' : 'muted'}`}
+                        >
+                          {r.lastResult.status === 'ok'
+                            ? 'OK'
+                            : r.lastResult.status === 'failed'
+                              ? 'Failed'
+                              : 'Skipped'}
+                        </span>{' '}
+                        {formatRelative(r.lastResult.at, now)}
+                        {r.lastResult.sizeBytes !== null && `, ${formatSize(r.lastResult.sizeBytes)}`}
+                        {r.lastResult.error && <span className="cell-error"> {r.lastResult.error}</span>}
+                      </>
+                    )}
+                    {r.overdue && <span className="badge failed">Overdue</span>}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </LiveContent>
+    </Panel>
+  );
+}
+
+/** The warnings that must not be missed, across the top of the window. */
+export function BackupAlerts({ status }: { status: BackupStatus | null }) {
+  const now = useNow(30_000);
+  if (!status) return null;
+  const overdue = status.perRepository.filter((r) => r.overdue);
+  if (overdue.length === 0 && !status.lastError) return null;
+  return (
+    <div className="alerts" role="alert" data-testid="backup-alerts">
+      {overdue.length > 0 && (
+        <p className="banner banner-danger">
+          <strong>Backups overdue:</strong>{' '}
+          {overdue
+            .map(
+              (r) =>
+                `${r.name} (${r.lastGoodAt ? `last good backup ${formatRelative(r.lastGoodAt, now)}` : 'never backed up'})`,
+            )
+            .join('; ')}
+          .
+        </p>
+      )}
+      {status.lastError && (
+        <p className="banner banner-danger">
+          <strong>The last backup failed:</strong> {status.lastError}
+          {status.retryAt && ` It will be tried again ${formatRelative(status.retryAt, now)}.`}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import { ProgressBar } from 'react-aria-components';
+import type { JobProgress } from '../../../electron/shared/contract/archives';
+import { formatProgress } from '../format/size';
+import { formatDuration } from '../format/time';
+import { PHASE_WORDS, percentOf } from '../state/jobs';
+
+/** One job's bar with its phase, bytes and time left, labelled for screen readers by what it does. */
+export function JobProgressBar({ label, progress }: { label: string; progress: JobProgress | undefined }) {
+  const percent = percentOf(progress);
+  const details = progress
+    ? [
+        PHASE_WORDS[progress.phase],
+        progress.bytesDone > 0 ? formatProgress(progress.bytesDone, progress.bytesTotal) : null,
+        progress.etaSeconds !== null ? `about ${formatDuration(progress.etaSeconds * 1000)} left` : null,
+      ]
+        .filter(Boolean)
+        .join(' · ')
+    : 'Starting';
+  return (
+    <ProgressBar
+      className="progress"
+      aria-label={label}
+      value={percent ?? undefined}
+      isIndeterminate={percent === null}
+      valueLabel={details}
+    >
+      {({ percentage, valueText }) => (
+        <>
+          <div className="progress-text">
+            <span>{valueText}</span>
+            {percent !== null && <span className="progress-percent">{Math.round(percentage ?? 0)}%</span>}
+          </div>
+          <div className="progress-track">
+            <div
+              className={`progress-fill ${percent === null ? 'indeterminate' : ''}`}
+              style={percent === null ? undefined : { width: `${percentage}%` }}
+            />
+          </div>
+        </>
+      )}
+    </ProgressBar>
+  );
+}
