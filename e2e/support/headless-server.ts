@@ -9,6 +9,8 @@ export interface RunningServer {
   origin: string;
   token: string;
   dataDir: string;
+  /** Where test clients connect, e.g. `ws://127.0.0.1:40123` (the client server's own free port). */
+  clientsOrigin: string;
   output: () => string;
   stop(): Promise<void>;
 }
@@ -23,7 +25,17 @@ export async function startHeadlessServer(
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'repo-server-e2e-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/repo-server.mjs'), 'serve', '--data-dir', dir, '--console-port', '0', ...extraArgs],
+    [
+      path.join(ROOT, 'bin/repo-server.mjs'),
+      'serve',
+      '--data-dir',
+      dir,
+      '--console-port',
+      '0',
+      // The default client port (53400) would clash between parallel workers: take a free one.
+      ...(extraArgs.includes('--port') ? [] : ['--port', '0']),
+      ...extraArgs,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -34,7 +46,7 @@ export async function startHeadlessServer(
     const timer = setTimeout(() => reject(new Error(`repo-server serve printed no URL:\n${output}`)), 20_000);
     const check = () => {
       const match = /Control Panel: (http:\/\/\S+)/.exec(output);
-      if (match) {
+      if (match && /Clients connect to: |Client server not running/.test(output)) {
         clearTimeout(timer);
         resolve(match[1]!);
       }
@@ -46,11 +58,13 @@ export async function startHeadlessServer(
     });
   });
   const parsed = new URL(url);
+  const clients = /Clients connect to: (ws:\/\/[^/\s]+)/.exec(output);
   return {
     url,
     origin: parsed.origin,
     token: parsed.searchParams.get('token')!,
     dataDir: dir,
+    clientsOrigin: clients?.[1] ?? '',
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
