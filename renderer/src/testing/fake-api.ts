@@ -8,16 +8,18 @@ import type { AppError } from '../../../electron/shared/result';
 
 /**
  * A fake implementing the contract for component tests: give the handlers a test needs, and failures
- * by method; every other method answers NOT_SUPPORTED. `emit` plays a core event.
+ * by method; every other method answers NOT_SUPPORTED. `emit` plays a core event. `host` is headless
+ * unless a test plays the desktop app.
  */
 export function fakeApi(
   handlers: Partial<Handlers>,
   failures: Partial<Record<keyof Handlers, AppError>> = {},
+  { host = 'headless' }: { host?: RendererApi['host'] } = {},
 ): RendererApi & { emit(name: EventName, payload: unknown): void; calls: { name: string; args: unknown }[] } {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const calls: { name: string; args: unknown }[] = [];
   const api: Record<string, unknown> = {
-    host: 'headless',
+    host,
     calls,
     on: (name: string, listener: (payload: unknown) => void) => {
       const set = listeners.get(name) ?? new Set();
