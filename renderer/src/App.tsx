@@ -8,6 +8,7 @@ import { NoticeProvider, useNotify } from './components/Notices';
 import { RepositoriesTable } from './components/RepositoriesTable';
 import { ServerPanel } from './components/ServerPanel';
 import { ChangePortDialog } from './dialogs/ChangePortDialog';
+import { DesktopSettingsDialog } from './dialogs/DesktopSettingsDialog';
 import { ExportDialog } from './dialogs/ExportDialog';
 import { ImportDialog } from './dialogs/ImportDialog';
 import {
@@ -100,6 +101,7 @@ function ControlPanel() {
         serverRunning={running}
         selected={selected}
         backupRunning={!!backup.value?.running}
+        desktop={api.host === 'electron'}
         onAction={(a) => void act(a)}
       />
       <main>
@@ -135,6 +137,7 @@ function ControlPanel() {
         <ExportDialog repositoryNames={names} initial={selected ? [selected] : []} onClose={close} />
       )}
       {dialog === 'import' && <ImportDialog repositoryNames={names} onClose={close} />}
+      {dialog === 'desktop-settings' && <DesktopSettingsDialog onClose={close} />}
     </div>
   );
 }

@@ -1,17 +1,29 @@
 import { Button, Separator, Toolbar } from 'react-aria-components';
 
 export type ToolbarAction =
-  'start' | 'stop' | 'add' | 'rename' | 'delete' | 'import' | 'export' | 'schedule' | 'backup-now' | 'port';
+  | 'start'
+  | 'stop'
+  | 'add'
+  | 'rename'
+  | 'delete'
+  | 'import'
+  | 'export'
+  | 'schedule'
+  | 'backup-now'
+  | 'port'
+  | 'desktop-settings';
 
 interface MainToolbarProps {
   serverRunning: boolean | null;
   selected: string | null;
   backupRunning: boolean;
+  /** The desktop app: it also has settings of its own (launch at login, notifications, logs). */
+  desktop: boolean;
   onAction(action: ToolbarAction): void;
 }
 
 /** The reference's toolbar: server, repositories, archives, backup, port; arrow keys move between them. */
-export function MainToolbar({ serverRunning, selected, backupRunning, onAction }: MainToolbarProps) {
+export function MainToolbar({ serverRunning, selected, backupRunning, desktop, onAction }: MainToolbarProps) {
   const b = (
     action: ToolbarAction,
     label: string,
@@ -49,6 +61,7 @@ export function MainToolbar({ serverRunning, selected, backupRunning, onAction }
       {b('backup-now', backupRunning ? 'Backing up…' : 'Back Up Now', { disabled: backupRunning })}
       <Separator orientation="vertical" className="tool-sep" />
       {b('port', 'Change Port')}
+      {desktop && b('desktop-settings', 'Desktop Settings')}
     </Toolbar>
   );
 }
