@@ -1,36 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createLifecycle, type LifecycleDeps } from './lifecycle';
-
-/**
- * A stand-in for Electron's `app`: `quit()` emits 'before-quit' and, unless a listener prevents it,
- * quits (as Electron does); `ready()` resolves `whenReady()`.
- */
-class FakeApp extends EventEmitter {
-  quitted = false;
-  quitCalls = 0;
-  private readyResolve!: () => void;
-  private readyPromise = new Promise<void>((resolve) => (this.readyResolve = resolve));
-  constructor(private lock = true) {
-    super();
-  }
-  requestSingleInstanceLock() {
-    return this.lock;
-  }
-  whenReady() {
-    return this.readyPromise;
-  }
-  ready() {
-    this.readyResolve();
-    return settle();
-  }
-  quit() {
-    this.quitCalls++;
-    let prevented = false;
-    this.emit('before-quit', { preventDefault: () => (prevented = true) });
-    if (!prevented) this.quitted = true;
-  }
-}
+import { isHiddenStart } from './login-item';
+import { FakeApp } from './testing/fake-app';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -38,12 +9,12 @@ function setUp({
   lock = true,
   hidden = false,
   ...options
-}: Partial<Omit<LifecycleDeps, 'hidden'>> & { lock?: boolean; hidden?: boolean } = {}) {
+}: Partial<Omit<LifecycleDeps, 'hidden'>> & { lock?: boolean; hidden?: boolean | (() => boolean) } = {}) {
   const app = new FakeApp(lock);
   const log: string[] = [];
   const lifecycle = createLifecycle({
     app: app as never,
-    hidden: () => hidden,
+    hidden: typeof hidden === 'function' ? hidden : () => hidden,
     start: async () => void log.push('start'),
     showWindow: () => void log.push('show'),
     mayQuit: async () => true,
@@ -67,6 +38,32 @@ describe('the app lifecycle', () => {
     const { app, log } = setUp({ hidden: true });
     await app.ready();
     expect(log).toEqual(['start']);
+  });
+
+  it('a start by the login item goes to the tray: --hidden on Windows and Linux, macOS saying so', async () => {
+    const starts = [
+      {
+        argv: ['/opt/repo-server/repo-server', '--hidden'],
+        platform: 'linux',
+        atLogin: false,
+        window: false,
+      },
+      { argv: ['C:\\Repository Server.exe', '--hidden'], platform: 'win32', atLogin: false, window: false },
+      { argv: ['/Applications/Repository Server.app'], platform: 'darwin', atLogin: true, window: false },
+      { argv: ['/Applications/Repository Server.app'], platform: 'darwin', atLogin: false, window: true },
+      { argv: ['/opt/repo-server/repo-server'], platform: 'linux', atLogin: false, window: true },
+    ] as const;
+    for (const start of starts) {
+      const loginItems = { getLoginItemSettings: () => ({ wasOpenedAtLogin: start.atLogin }) };
+      const { app, log } = setUp({
+        // As the shell wires it: asked once the app is ready, from the command line and the OS.
+        hidden: () => isHiddenStart(start.argv, loginItems as never, start.platform),
+      });
+      await app.ready();
+      expect(log, `${start.platform} ${start.argv.join(' ')}`).toEqual(
+        start.window ? ['start', 'show'] : ['start'],
+      );
+    }
   });
 
   it('a second instance quits at once; the first shows its window when launched again', async () => {
