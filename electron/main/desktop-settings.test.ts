@@ -29,8 +29,7 @@ function setUp() {
     logsDir: path.join(configDir, 'logs'),
     desktopSettings: desktopSettingsStore({ loginItem, settings: new SettingsService(backend) }),
   });
-  const call = (name: string, args: unknown) =>
-    dispatch(handlers as never, name, args, { warn: () => {}, error: () => {} });
+  const call = (name: string, args: unknown) => dispatch(handlers as never, name, args, { error: () => {} });
   return { configDir, backend, call, autostart: path.join(configDir, 'autostart', 'repo-server.desktop') };
 }
 
