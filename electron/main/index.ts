@@ -29,7 +29,7 @@ import { isHiddenStart, loginItemFor } from './login-item';
 import { createBackupNotifier, type DesktopNotice } from './notifier';
 import { catchUpOnResume, catchUpSchedulerOf } from './power';
 import { APP_ORIGIN, registerAppScheme, serveRendererFile } from './protocol';
-import { createQuitGuard, quitQuestion } from './quit-guard';
+import { askWithMessageBox, createQuitGuard } from './quit-guard';
 import { trackShellState, type ShellState } from './shell-state';
 import { createTray } from './tray';
 import { lockDown, mainWindowOptions } from './window';
@@ -188,14 +188,10 @@ const quitGuard = () =>
         handlers: server.handlers,
         events: server.events,
         clock: server.clock,
-        ask: async (jobs) => {
-          const question = quitQuestion(jobs);
+        ask: askWithMessageBox(dialog, () => {
           if (mainWindow) reveal(mainWindow);
-          const { response } = await (mainWindow
-            ? dialog.showMessageBox(mainWindow, question)
-            : dialog.showMessageBox(question));
-          return question.choices[response] ?? 'stay';
-        },
+          return mainWindow;
+        }),
         onWaiting: (jobs) => {
           mainWindow?.hide();
           log.info(`Quitting once ${jobs.length || 'the running'} job(s) finish.`);

@@ -7,7 +7,7 @@ import { EventBus } from '../core/event-bus';
 import { FakeClock } from '../core/testing/fake-clock';
 import type { JobProgress, JobResult } from '../shared/contract/archives';
 import { AppFailure } from '../shared/result';
-import { createQuitGuard, quitQuestion, type QuitChoice } from './quit-guard';
+import { askWithMessageBox, createQuitGuard, quitQuestion, type QuitChoice } from './quit-guard';
 import { backupStatus, job } from './testing/statuses';
 
 /**
@@ -165,5 +165,28 @@ describe('quitting while a job runs', () => {
     expect(q.choices[q.cancelId]).toBe('stay');
     expect(q.choices[q.defaultId]).toBe('wait');
     expect(quitQuestion([]).detail).toMatch(/^An automatic backup is in progress/);
+  });
+
+  it('asks with a message box over the window if there is one; a box closed without a choice stays', async () => {
+    const calls: unknown[][] = [];
+    let response = 1;
+    const dialog = {
+      showMessageBox: async (...args: unknown[]) => {
+        calls.push(args);
+        return { response, checkboxChecked: false };
+      },
+    };
+    const window = { id: 1 };
+    expect(await askWithMessageBox(dialog as never, () => window as never)([job()])).toBe('cancel');
+    expect(calls[0]![0]).toBe(window);
+    expect(calls[0]![1]).toMatchObject({ buttons: quitQuestion([job()]).buttons, cancelId: 2 });
+    expect(calls[0]![1]).not.toHaveProperty('choices');
+    response = 0;
+    expect(await askWithMessageBox(dialog as never, () => null)([job()])).toBe('wait');
+    expect(calls[1]).toHaveLength(1); // no window: an app-modal box
+    response = 2; // Escape or the close button answer cancelId
+    expect(await askWithMessageBox(dialog as never, () => null)([job()])).toBe('stay');
+    response = 7;
+    expect(await askWithMessageBox(dialog as never, () => null)([job()])).toBe('stay');
   });
 });

@@ -1,3 +1,4 @@
+import type { BaseWindow, Dialog } from 'electron';
 import type { EventBus } from '../core/event-bus';
 import type { Clock } from '../core/clock';
 import type { CoreHandlers } from '../shared/contract';
@@ -110,5 +111,23 @@ export function quitQuestion(jobs: JobProgress[]) {
     defaultId: 0,
     cancelId: 2,
     choices: ['wait', 'cancel', 'stay'] as const satisfies readonly QuitChoice[],
+  };
+}
+
+/**
+ * Asks with a native message box, over the window when there is one (`parent` may show it first); a box
+ * closed without a choice keeps the app running.
+ */
+export function askWithMessageBox(
+  dialog: Pick<Dialog, 'showMessageBox'>,
+  parent: () => BaseWindow | null,
+): QuitGuardDeps['ask'] {
+  return async (jobs) => {
+    const { choices, ...question } = quitQuestion(jobs);
+    const window = parent();
+    const { response } = await (window
+      ? dialog.showMessageBox(window, question)
+      : dialog.showMessageBox(question));
+    return choices[response] ?? 'stay';
   };
 }
