@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ipcChannel, methodNames } from '../shared/contract';
-import { buildPreloadApi } from './expose-api';
+import { buildPreloadApi, exposeContract } from './expose-api';
 
 function fakeIpcRenderer() {
   const invoked: unknown[][] = [];
@@ -27,6 +27,20 @@ describe('the preload API', () => {
     const api = buildPreloadApi(fakeIpcRenderer() as never);
     expect(Object.keys(api).sort()).toEqual([...methodNames, 'host', 'on'].sort());
     expect(Object.isFrozen(api)).toBe(true);
+  });
+
+  it('puts one global in the page, window.api, and subscribes to nothing until the page listens', () => {
+    const exposed: [string, unknown][] = [];
+    const ipc = fakeIpcRenderer();
+    exposeContract(
+      { exposeInMainWorld: (key: string, api: unknown) => void exposed.push([key, api]) },
+      ipc as never,
+    );
+    expect(exposed.map(([key]) => key)).toEqual(['api']);
+    expect(Object.keys(exposed[0]![1] as object).sort()).toEqual([...methodNames, 'host', 'on'].sort());
+    expect((exposed[0]![1] as { host: string }).host).toBe('electron');
+    expect(ipc.sent).toEqual([]);
+    expect(ipc.invoked).toEqual([]);
   });
 
   it('calls go through the one invoke channel with the method name', async () => {

@@ -1,4 +1,4 @@
-import type { IpcRenderer } from 'electron';
+import type { ContextBridge, IpcRenderer } from 'electron';
 import { ipcChannel, isEventName, methodNames, type RendererApi } from '../shared/contract';
 
 /**
@@ -46,4 +46,12 @@ export function buildPreloadApi(
     api[name] = (args?: unknown) => ipc.invoke(ipcChannel.call, name, args);
   }
   return Object.freeze(api) as RendererApi;
+}
+
+/** The page's one door into the app: a single global, `window.api`, holding the contract and nothing else. */
+export function exposeContract(
+  bridge: Pick<ContextBridge, 'exposeInMainWorld'>,
+  ipc: Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener' | 'send'>,
+): void {
+  bridge.exposeInMainWorld('api', buildPreloadApi(ipc));
 }

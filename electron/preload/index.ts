@@ -1,5 +1,5 @@
 // Bundled as CommonJS so the window can keep `sandbox: true`.
 import { contextBridge, ipcRenderer } from 'electron';
-import { buildPreloadApi } from './expose-api';
+import { exposeContract } from './expose-api';
 
-contextBridge.exposeInMainWorld('api', buildPreloadApi(ipcRenderer));
+exposeContract(contextBridge, ipcRenderer);
