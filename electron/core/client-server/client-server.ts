@@ -32,6 +32,7 @@ export interface ClientServerOptions {
   idleTimeoutMs?: number;
   /** clientsChanged is emitted at most this often; changes in between are coalesced. */
   changeThrottleMs?: number;
+  /** The state, the port, or the number of sessions changed. */
   onStateChanged?(status: ServerStatus): void;
   /** `connections` is true when a session came or went (not just worked). */
   onSessionsChanged?(sessions: ClientSession[], connections: boolean): void;
@@ -448,6 +449,8 @@ export class ClientServer implements ClientsControl {
     const connections = this.connectionsChanged;
     this.connectionsChanged = false;
     this.opts.onSessionsChanged?.(this.listSessions(), connections);
+    // The status carries the session count, so whoever shows it (the server panel, the tray) hears of it.
+    if (connections) this.opts.onStateChanged?.(this.status());
   }
 
   private scheduleSweep(): void {

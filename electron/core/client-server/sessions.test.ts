@@ -156,9 +156,23 @@ describe('maintenance gate and disconnectAll (the connected-clients policy)', ()
 });
 
 describe('listener: start, stop, change port', () => {
+  it('reports the new session count in its status when a client comes or goes', async () => {
+    const counts: number[] = [];
+    const t = await setup({ onStateChanged: (s) => counts.push(s.sessionCount) });
+    const client = await t.connect();
+    await eventually(() => expect(counts.at(-1)).toBe(1));
+    await client.close();
+    await eventually(() => expect(counts.at(-1)).toBe(0));
+  });
+
   it('stops (every client gets 1001) and starts again', async () => {
     const states: string[] = [];
-    const t = await setup({ onStateChanged: (s) => states.push(s.state) });
+    // Transitions only: a client coming or going also reports the (unchanged) state with its new count.
+    const t = await setup({
+      onStateChanged: (s) => {
+        if (states.at(-1) !== s.state) states.push(s.state);
+      },
+    });
     const client = await t.connect();
     const status = await t.server.stop();
     expect(status).toMatchObject({ state: 'stopped', addresses: [], startedAt: null, sessionCount: 0 });

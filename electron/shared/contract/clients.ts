@@ -47,7 +47,10 @@ export const clientMethods = {
 };
 
 export const clientEvents = {
-  serverStateChanged: event(ServerStatus, 'The client server started, stopped or moved.'),
+  serverStateChanged: event(
+    ServerStatus,
+    'The client server started, stopped or moved, or a client connected or left.',
+  ),
   clientsChanged: event(
     z.object({ clients: z.array(ClientSession) }),
     'A client connected, disconnected or worked.',
