@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CoreHandlers } from '../shared/contract';
-import { AppFailure } from '../shared/result';
 import type { AppInfo } from './app-info';
-import { systemClock, toLocalIso, type Clock } from './clock';
+import { systemClock, toLocalIso, type Clock, type TimerHandle } from './clock';
 import { EventBus } from './event-bus';
 import { serverInfoHandlers } from './server-info';
 import { archiveHandlers } from './backup/archive-handlers';
@@ -58,15 +57,8 @@ export interface RepoServer {
   stop(): Promise<void>;
 }
 
-const notBuiltYetNames = [] as const;
-export const notBuiltYet = Object.fromEntries(
-  notBuiltYetNames.map((name) => [
-    name,
-    async () => {
-      throw new AppFailure('NOT_SUPPORTED', `${name} is not built yet.`);
-    },
-  ]),
-) as unknown as Pick<CoreHandlers, (typeof notBuiltYetNames)[number]>;
+/** Repositories' counts after clients' writes are announced at most this often. */
+export const WRITES_ANNOUNCED_EVERY_MS = 2_000;
 
 /** The composition root: every core service is built here, from its explicit dependencies. */
 export async function createServer(options: ServerOptions): Promise<RepoServer> {
@@ -77,7 +69,19 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   const events = new EventBus();
   const settings = new SettingsService(options.settings ?? new MemorySettingsBackend(), logger);
   const startedAt = clock.now();
-  const store = new RepositoryStore({ dataDir, clock });
+  const announceRepositories = () =>
+    events.emit('repositoriesChanged', {
+      repositories: listRepositorySummaries({ store, clients: clientServer }),
+    });
+  // Clients' writes change item counts and sizes: announced at most every 2 s, not once per write.
+  let writesAnnouncement: TimerHandle | null = null;
+  const announceWritesSoon = () => {
+    writesAnnouncement ??= clock.setTimeout(() => {
+      writesAnnouncement = null;
+      announceRepositories();
+    }, WRITES_ANNOUNCED_EVERY_MS);
+  };
+  const store = new RepositoryStore({ dataDir, clock, logger, onWritten: announceWritesSoon });
   const serverDb = new ServerDb({ dataDir, clock });
   const clientServer = new ClientServer({
     store,
@@ -89,10 +93,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     onSessionsChanged: (clients, connections) => {
       events.emit('clientsChanged', { clients });
       // Connected-client counts are part of each repository's summary.
-      if (connections)
-        events.emit('repositoriesChanged', {
-          repositories: listRepositorySummaries({ store, clients: clientServer }),
-        });
+      if (connections) announceRepositories();
     },
   });
 
@@ -122,18 +123,10 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   });
 
   const handlers: CoreHandlers = {
-    // TEMPORARY while the services are built: each capability replaces its entries. A test fails
-    // while any remain, so none ships.
-    ...notBuiltYet,
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
     ...repositoriesHandlers({ store, clients: clientServer, serverDb, events }),
     ...clientAdminHandlers(clientServer),
-    ...archiveHandlers(backups, {
-      onRepositoriesChanged: () =>
-        events.emit('repositoriesChanged', {
-          repositories: listRepositorySummaries({ store, clients: clientServer }),
-        }),
-    }),
+    ...archiveHandlers(backups, { onRepositoriesChanged: announceRepositories }),
     ...scheduleHandlers({ settings, store, clock, autoBackup: scheduler, timeZone: options.timeZone }),
   };
 
@@ -169,6 +162,8 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     async stop() {
       if (heartbeat) clock.clearTimeout(heartbeat);
       heartbeat = undefined;
+      if (writesAnnouncement) clock.clearTimeout(writesAnnouncement);
+      writesAnnouncement = null;
       scheduler.stop();
       await backups.stop();
       // backups.stop() cancelled the running job; wait until the run has recorded it.

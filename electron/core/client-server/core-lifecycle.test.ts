@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RepoClient } from '../client/repo-client';
-import { createServer } from '../create-server';
+import { createServer, WRITES_ANNOUNCED_EVERY_MS } from '../create-server';
+import { FakeClock } from '../testing/fake-clock';
 import { MemorySettingsBackend } from '../settings';
 import { quietLogger } from './test-support';
 
@@ -105,6 +106,37 @@ describe('the client server inside the core', () => {
     release();
     await server.handlers.deleteRepository({ name: 'Main', force: true });
     expect((await client.closed).code).toBe(4001);
+    await server.stop();
+  });
+
+  it("clients' writes update the repositories' counts, announced once per 2 s rather than per write", async () => {
+    const clock = new FakeClock(Date.parse('2026-03-01T10:00:00Z'));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'core-lifecycle-'));
+    dirs.push(dataDir);
+    const server = await createServer({
+      dataDir,
+      appInfo: { name: 'Repository Server', version: '0.0.1' },
+      host: 'headless',
+      clock,
+      logger: quietLogger,
+    });
+    server.clientServer.overrideAddress({ host: '127.0.0.1', port: 0 });
+    await server.start();
+    await server.handlers.createRepository({ name: 'Main' });
+    const { port } = await server.handlers.getServerStatus(undefined);
+    const client = await RepoClient.connect({ server: `ws://127.0.0.1:${port}`, repository: 'Main' });
+    const announced: number[] = [];
+    server.events.on('repositoriesChanged', ({ repositories }) =>
+      announced.push(repositories.find((r) => r.name === 'Main')!.itemCount),
+    );
+    for (let i = 0; i < 5; i++) await client.put({ path: `p/${i}`, kind: 'data', content: 'x' });
+    expect(announced).toEqual([]);
+    await clock.advanceBy(WRITES_ANNOUNCED_EVERY_MS);
+    expect(announced).toEqual([5]);
+    await client.put({ path: 'p/5', kind: 'data', content: 'x' });
+    await clock.advanceBy(WRITES_ANNOUNCED_EVERY_MS);
+    expect(announced).toEqual([5, 6]);
+    client.close();
     await server.stop();
   });
 });

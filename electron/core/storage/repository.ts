@@ -72,6 +72,8 @@ export class Repository {
     readonly id: string,
     readonly db: DatabaseSync,
     private readonly clock: Clock,
+    /** Told after each committed write (the Control Panel's counts follow clients' writes). */
+    private readonly onWritten?: (name: string) => void,
   ) {}
 
   private sql(text: string): StatementSync {
@@ -257,6 +259,7 @@ export class Repository {
     try {
       const result = work();
       this.sql('COMMIT').run();
+      this.onWritten?.(this.name);
       return result;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
