@@ -162,6 +162,24 @@ describe('the tray menu', () => {
     );
   });
 
+  it('after a failed run: why, when it is retried, and Back Up Now to try again at once', () => {
+    const { actions, calls } = recordingActions();
+    const s = shellState({
+      backup: backupStatus({
+        lastError: 'The target folder /mnt/nas/backups is not writable.',
+        retryAt: localIso(2026, 11, 23, 9, 55),
+      }),
+    });
+    const menu = trayMenuTemplate(s, actions, NOW);
+    expect(read(menu).slice(1, 3)).toEqual([
+      'Last backup failed: The target folder /mnt/nas/backups is not writable. (disabled)',
+      'Retry: today at 09:55 (disabled)',
+    ]);
+    expect(read(menu)).toContain('Back Up Now');
+    (item(menu, 'back-up-now').click as () => void)();
+    expect(calls).toEqual(['backUpNow']);
+  });
+
   it('when the server is stopped: Start Server, and why it stopped', () => {
     const { actions, calls } = recordingActions();
     const s = shellState({ server: serverStatus({ state: 'stopped', lastError: 'Port 53400 is in use.' }) });
