@@ -17,6 +17,8 @@ export function ChangePortDialog({ port: current, onClose }: { port: number; onC
 
   const submit = async () => {
     if (invalid) return;
+    setFieldError(null);
+    setFailure(null);
     setBusy(true);
     const result = await api.changePort({ port });
     setBusy(false);
@@ -60,11 +62,9 @@ export function ChangePortDialog({ port: current, onClose }: { port: number; onC
           minValue={1}
           maxValue={65535}
           autoFocus
-          onChange={(v) => {
-            setPort(v);
-            setFieldError(null);
-            setFailure(null);
-          }}
+          // The field commits on blur, i.e. as OK is pressed: clearing the error then would move OK away
+          // from under the pointer and lose the click. The next answer replaces it instead.
+          onChange={setPort}
           error={invalid ?? fieldError}
           description={`Clients connect on this port. Now: ${current}. Connected clients must reconnect.`}
         />
