@@ -18,6 +18,7 @@ import ElectronStore from 'electron-store';
 import path from 'node:path';
 import { toLocalIso } from '../core/clock';
 import { createServer, type RepoServer } from '../core/create-server';
+import { lockDataDir, type DataDirLock } from '../core/data-dir-lock';
 import type { SettingsBackend } from '../core/settings';
 import { hideOnClose } from './close-to-tray';
 import { desktopSettingsStore } from './desktop-settings';
@@ -51,6 +52,7 @@ const desktopStore = new ElectronStore<{ window?: unknown; closeNoticeShown?: bo
 let server: RepoServer | null = null;
 let mainWindow: BrowserWindow | null = null;
 const cleanups: (() => void)[] = [];
+let dataDirLock: DataDirLock | null = null;
 
 function notify(notice: DesktopNotice): void {
   if (!Notification.isSupported()) return;
@@ -107,8 +109,11 @@ async function start(): Promise<void> {
   const settings = new ElectronStore<Record<string, unknown>>({
     name: 'settings',
   }) as unknown as SettingsBackend;
+  const dataDir = path.join(app.getPath('userData'), 'data');
+  // A `repo-server serve` pointed at the same folder is refused, and so is a CLI restore into it.
+  dataDirLock = lockDataDir(dataDir, { host: 'electron', startedAt: new Date().toISOString() });
   const core = await createServer({
-    dataDir: path.join(app.getPath('userData'), 'data'),
+    dataDir,
     appInfo: { name: app.getName(), version: app.getVersion() },
     host: 'electron',
     settings,
@@ -211,6 +216,8 @@ const lifecycle = createLifecycle({
     const stopping = server;
     server = null;
     await stopping?.stop();
+    dataDirLock?.release();
+    dataDirLock = null;
     log.info('Stopped.');
   },
   onFatal: (error) => dialog.showErrorBox('Repository Server could not start', error.message),

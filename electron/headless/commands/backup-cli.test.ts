@@ -126,3 +126,44 @@ describe('repo-server export, verify, import', () => {
     );
   });
 });
+
+describe('repo-server import beside a running serve', () => {
+  it('is refused, naming the server; and a second serve on the same folder is refused too', async () => {
+    const dataDir = temp('cli-served-');
+    await seed(dataDir, 'Alpha', 2);
+    const out = temp('cli-out-');
+    expect((await run(['export', 'Alpha', '--to', out, '--data-dir', dataDir])).code).toBe(0);
+    const archive = path.join(out, fs.readdirSync(out)[0]!);
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const served: string[] = [];
+    const serving = runCli(['serve', '--data-dir', dataDir, '--port', '0', '--console-port', '0'], {
+      stdout: { write: (t: string) => served.push(t) },
+      stderr: { write: (t: string) => served.push(t) },
+      env: {},
+      untilStopped: stopped,
+    });
+    try {
+      await expect.poll(() => served.join(''), { timeout: 10_000 }).toContain('Control Panel: http://');
+      const origin = new URL(/Control Panel: (\S+)/.exec(served.join(''))![1]!).origin;
+
+      const restore = await run(['import', archive, '--on-conflict', 'replace', '--data-dir', dataDir]);
+      expect(restore.code).toBe(1);
+      expect(restore.err).toMatch(
+        new RegExp(
+          `^repo-server: import failed: A restore cannot run while repo-server serve \\(pid ${process.pid}, since .*; Control Panel ${origin}\\) serves this data directory: use its Control Panel, or stop it first\\.\\n$`,
+        ),
+      );
+
+      const second = await run(['serve', '--data-dir', dataDir, '--port', '0', '--console-port', '0']);
+      expect(second.code).toBe(1);
+      expect(second.err).toContain('This data directory is already served by repo-server serve');
+    } finally {
+      stop();
+      expect(await serving).toBe(0);
+    }
+    // Once serve has stopped, the restore goes ahead.
+    const restore = await run(['import', archive, '--on-conflict', 'replace', '--data-dir', dataDir]);
+    expect(restore.code).toBe(0);
+  });
+});

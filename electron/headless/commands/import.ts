@@ -1,4 +1,5 @@
 import { ConflictPolicy } from '../../shared/contract/archives';
+import { refuseIfServed } from '../../core/data-dir-lock';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
 import { openServer } from '../open-server';
@@ -32,6 +33,8 @@ export const importCommand: CliCommand = {
         2,
       );
     }
+    // Restoring swaps repository files: a running server would keep writing to the old ones.
+    refuseIfServed(dataDir!, 'A restore');
     const server = await openServer(dataDir!);
     try {
       const results = [];

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { lockDataDir, type DataDirLock } from '../../core/data-dir-lock';
 import { startWebHost } from '../web-host';
 import { headlessHostHandlers } from '../host-handlers';
 import { openServer, watchSettingsFile } from '../open-server';
@@ -23,6 +24,18 @@ export const defaultStaticDir = () =>
 
 /** `repo-server serve`: the core, its scheduler and the web Control Panel, until SIGINT/SIGTERM. */
 export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
+  const lock = lockDataDir(path.resolve(options.dataDir), {
+    host: 'headless',
+    startedAt: new Date().toISOString(),
+  });
+  try {
+    return await serveLocked(options, io, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function serveLocked(options: ServeOptions, io: CliIo, lock: DataDirLock): Promise<number> {
   const server = await openServer(options.dataDir);
   server.clientServer.overrideAddress({ host: options.clientHost, port: options.clientPort });
   await server.start();
@@ -37,6 +50,7 @@ export async function serve(options: ServeOptions, io: CliIo): Promise<number> {
   });
   io.stdout.write(`Repository Server is running. Data directory: ${server.dataDir}\n`);
   io.stdout.write(`Control Panel: ${web.url}\n`);
+  lock.setControlPanel(new URL(web.url).origin);
   const clients = server.clientServer.status();
   io.stdout.write(
     clients.state === 'running'
