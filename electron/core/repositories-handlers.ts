@@ -3,6 +3,7 @@ import type { RepositorySummary } from '../shared/contract/repositories';
 import { AppFailure } from '../shared/result';
 import type { ClientsControl } from './clients-control';
 import type { EventBus } from './event-bus';
+import type { SettingsService } from './settings';
 import type { RepositoryStore, ServerDb } from './storage';
 
 type RepositoryMethods = 'listRepositories' | 'createRepository' | 'renameRepository' | 'deleteRepository';
@@ -12,6 +13,17 @@ export interface RepositoriesDeps {
   clients: ClientsControl;
   serverDb: ServerDb;
   events: EventBus;
+  /** The auto-backup's list of repositories follows renames and deletes. */
+  settings: SettingsService;
+}
+
+/** Renames (or, with `to` null, removes) a repository in the auto-backup's selection. */
+function followInBackupSettings(settings: SettingsService, from: string, to: string | null): void {
+  const backup = settings.get().backup;
+  const same = (n: string) => n.toLowerCase() === from.toLowerCase();
+  if (!backup.repositories.some(same)) return;
+  const repositories = backup.repositories.flatMap((n) => (same(n) ? (to === null ? [] : [to]) : [n]));
+  settings.update('backup', { ...backup, repositories });
 }
 
 const clientsWord = (n: number) => (n === 1 ? '1 client is' : `${n} clients are`);
@@ -25,7 +37,7 @@ export function listRepositorySummaries(
 
 /** The repository methods of the contract: list, create, rename, delete (ARCHITECTURE §3). */
 export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers, RepositoryMethods> {
-  const { store, clients, serverDb, events } = deps;
+  const { store, clients, serverDb, events, settings } = deps;
   const announce = () => events.emit('repositoriesChanged', { repositories: listRepositorySummaries(deps) });
   const summaryOf = (name: string): RepositorySummary => ({
     ...store.summary(name),
@@ -62,6 +74,8 @@ export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers,
         release();
       }
       serverDb.audit('repository.rename', newName, { from: current });
+      // Otherwise the schedule would name a repository that no longer exists, and skip the renamed one.
+      followInBackupSettings(settings, current, store.resolve(newName) ?? newName);
       announce();
       return summaryOf(newName);
     },
@@ -90,6 +104,7 @@ export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers,
         release();
       }
       serverDb.audit('repository.delete', current, { force, disconnected: connected });
+      followInBackupSettings(settings, current, null);
       announce();
       return null;
     },
