@@ -34,7 +34,7 @@ describe('the auto-backup selection follows repositories', () => {
     expect((await h.getBackupStatus(undefined)).repositories).toEqual(['Login Flows', 'Checkout']);
 
     await h.renameRepository({ name: 'Search', newName: 'Search UI' }); // not selected: nothing changes
-    await h.deleteRepository({ name: 'Checkout' });
+    await h.deleteRepository({ name: 'Checkout', force: false });
     expect((await h.getBackupSettings(undefined)).repositories).toEqual(['Login Flows']);
     await server.stop();
   });
