@@ -148,6 +148,10 @@ describe('repo-server backup and status', () => {
     expect(status.out).toMatch(/Automatic backup: +on/);
     expect(status.out).toMatch(/^Alpha +ok /m);
     expect(status.out).toMatch(/^Beta +ok /m);
+    // Nothing runs the schedule now: status says so rather than let anyone assume it will.
+    expect(status.out).toContain(
+      'No server is running on this data directory: scheduled backups run only while "repo-server serve" or the desktop app runs.',
+    );
     const json = JSON.parse((await run(['status', '--json', '--data-dir', dir])).out);
     expect(json.perRepository.map((r: { lastResult: { status: string } }) => r.lastResult.status)).toEqual([
       'ok',
@@ -242,6 +246,11 @@ describe('repo-server schedule while serve runs', () => {
       await expect
         .poll(status, { timeout: 10_000, interval: 200 })
         .toMatchObject({ state: 'on', description: 'Mon–Fri at 03:15' });
+      const fromOutside = await run(['status', '--data-dir', dir]);
+      expect(fromOutside.out).toContain(`Served by repo-server serve (pid ${process.pid}, since `);
+      expect(JSON.parse((await run(['status', '--json', '--data-dir', dir])).out).servedBy).toContain(
+        `Control Panel ${url.origin}`,
+      );
     } finally {
       stop();
       expect(await serving).toBe(0);
