@@ -40,6 +40,23 @@ describe('export to a target that fails', () => {
     });
   });
 
+  it('a path beneath a file: names the file that stands in the way', async () => {
+    const t = backupFixture(cleanups);
+    bigRepository(t, 1);
+    const blocker = path.join(t.out, 'backups.txt');
+    fs.writeFileSync(blocker, 'not a folder');
+    const folder = path.join(blocker, 'exports');
+    const result = await t.service.startExportJob({
+      repository: 'Big',
+      destination: { kind: 'folder', folder },
+    }).done;
+    expect(result.error).toEqual({
+      code: 'NOT_WRITABLE',
+      message: `${blocker} is a file, not a folder, so ${folder} cannot be used; choose a folder.`,
+    });
+    expect(fs.readdirSync(t.out)).toEqual(['backups.txt']);
+  });
+
   it('a read-only disk: a clear error, nothing written', async () => {
     const t = backupFixture(cleanups);
     bigRepository(t, 1);
