@@ -6,6 +6,16 @@ import { z } from 'zod';
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const Day = z.enum(DAYS);
 export type Day = z.infer<typeof Day>;
+/** How days are written for people: the schedule in words, the dialog's checkboxes. */
+export const DAY_NAMES: Record<Day, string> = {
+  mon: 'Mon',
+  tue: 'Tue',
+  wed: 'Wed',
+  thu: 'Thu',
+  fri: 'Fri',
+  sat: 'Sat',
+  sun: 'Sun',
+};
 
 export const TimeOfDay = z
   .string()

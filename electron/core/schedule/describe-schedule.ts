@@ -1,17 +1,7 @@
-import { DAYS, type Day } from '../../shared/settings-schema';
+import { DAY_NAMES, DAYS, type Day } from '../../shared/settings-schema';
 import { parseTime, type WeeklySchedule } from './schedule-rules';
 
 // The schedule in words for the status line and the dialog's preview: "Mon–Fri at 12:30 and 22:00".
-
-const DAY_NAMES: Record<Day, string> = {
-  mon: 'Mon',
-  tue: 'Tue',
-  wed: 'Wed',
-  thu: 'Thu',
-  fri: 'Fri',
-  sat: 'Sat',
-  sun: 'Sun',
-};
 
 /** "a", "a and b", "a, b and c". */
 export function joinWords(words: readonly string[]): string {

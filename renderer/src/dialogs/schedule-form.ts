@@ -1,5 +1,6 @@
 import {
   BackupSettings,
+  DAY_NAMES,
   DAYS,
   TimeOfDay,
   validBackupSettings,
@@ -12,16 +13,7 @@ export type FieldErrors = Record<string, string>;
 
 export const WEEKDAYS: Day[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
 export const EVERY_DAY: Day[] = [...DAYS];
-
-export const DAY_NAMES: Record<Day, string> = {
-  mon: 'Mon',
-  tue: 'Tue',
-  wed: 'Wed',
-  thu: 'Thu',
-  fri: 'Fri',
-  sat: 'Sat',
-  sun: 'Sun',
-};
+export { DAY_NAMES };
 
 export const isTime = (value: string) => TimeOfDay.safeParse(value).success;
 
