@@ -7,6 +7,7 @@ import { PHASE_WORDS, percentOf } from '../state/jobs';
 /** One job's bar with its phase, bytes and time left, labelled for screen readers by what it does. */
 export function JobProgressBar({ label, progress }: { label: string; progress: JobProgress | undefined }) {
   const percent = percentOf(progress);
+  // Shown as they are: React Aria's valueText is empty while the bar is indeterminate (queued, preparing).
   const details = progress
     ? [
         PHASE_WORDS[progress.phase],
@@ -24,10 +25,10 @@ export function JobProgressBar({ label, progress }: { label: string; progress: J
       isIndeterminate={percent === null}
       valueLabel={details}
     >
-      {({ percentage, valueText }) => (
+      {({ percentage }) => (
         <>
           <div className="progress-text">
-            <span>{valueText}</span>
+            <span>{details}</span>
             {percent !== null && <span className="progress-percent">{Math.round(percentage ?? 0)}%</span>}
           </div>
           <div className="progress-track">
