@@ -238,7 +238,8 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
                 )}
               </div>
               <ArchiveFacts row={row} />
-              {row.preview?.manifest && !row.jobId && !started && (
+              {/* An archive that failed verification cannot be imported: no options to set for it. */}
+              {row.preview?.manifest && row.verify?.verified !== false && !row.jobId && !started && (
                 <div className="import-options">
                   <TextInput
                     label="Restore as"
