@@ -56,8 +56,8 @@ export function HistoryPanel({ history }: { history: Live<HistoryEntry[]> }) {
             >
               {(h) => (
                 <Row id={h.id} className="row" textValue={`${h.kind} ${h.repository ?? ''}`}>
-                  <Cell>{formatWhen(h.startedAt, now)}</Cell>
-                  <Cell>
+                  <Cell className="nowrap">{formatWhen(h.startedAt, now)}</Cell>
+                  <Cell className="nowrap">
                     {KIND_WORDS[h.kind]} <span className="muted">{TRIGGER_WORDS[h.trigger]}</span>
                   </Cell>
                   <Cell>{h.repository ?? '—'}</Cell>
@@ -68,7 +68,8 @@ export function HistoryPanel({ history }: { history: Live<HistoryEntry[]> }) {
                   <Cell className="num">{h.durationMs === null ? '—' : formatDuration(h.durationMs)}</Cell>
                   <Cell>
                     {h.error ? (
-                      <span className="cell-error">{h.error}</span>
+                      // A cancelled job's note is not an error: muted, like its badge.
+                      <span className={h.status === 'failed' ? 'cell-error' : 'muted'}>{h.error}</span>
                     ) : (
                       <code className="path">{h.file ?? ''}</code>
                     )}
