@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +14,17 @@ import {
   rowNamed,
   seriousAxeViolations,
 } from './support/control-panel';
+import {
+  archiveNamePattern,
+  putItems,
+  removeTempFolders,
+  sampleItems,
+  tempFolder,
+  unzipTest,
+} from './support/archives';
 import type { RunningServer } from './support/headless-server';
+
+test.afterEach(removeTempFolders);
 
 // Back Up Now and the automatic backup, driven from the Control Panel against a real core: the schedule
 // dialog, the status at a glance while and after it runs, the archives on disk, and what a connected
@@ -28,20 +36,9 @@ test.use({ viewport: { width: 1280, height: 1200 } });
 const DAY_LABELS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const pad = (n: number) => String(n).padStart(2, '0');
 
-const tempFolder = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `repo-server-e2e-${prefix}-`));
-
-/** Fills a repository through a client, as a test tool would: `blobs` incompressible items of 1 MB. */
-async function fill(server: RunningServer, repository: string, blobs: number) {
-  const client = await RepoClient.connect({ server: server.clientsOrigin, repository, label: 'seed' });
-  await client.put({ path: 'modules/login', kind: 'module', content: `login steps of ${repository}\n` });
-  for (let i = 0; i < blobs; i++)
-    await client.put({
-      path: `data/blob-${i}`,
-      kind: 'data',
-      content: new Uint8Array(randomBytes(1_000_000)),
-    });
-  await client.close();
-}
+/** Items written through a client, as a test tool would: a few texts and `blobs` incompressible MBs. */
+const fill = (server: RunningServer, repository: string, blobs: number) =>
+  putItems(server, repository, sampleItems({ texts: 2, blobs, blobBytes: 1_000_000 }));
 
 /** The archives in a folder by repository, after checking that nothing half-written is left there. */
 function archivesIn(folder: string, repositories: string[]): Record<string, string> {
@@ -49,13 +46,11 @@ function archivesIn(folder: string, repositories: string[]): Record<string, stri
   expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
   const found: Record<string, string> = {};
   for (const name of repositories) {
-    const mine = files.filter((f) =>
-      new RegExp(`^${name}_\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}\\.zip$`).test(f),
-    );
+    const mine = files.filter((f) => archiveNamePattern(name).test(f));
     expect(mine, `archives of ${name} among ${files.join(', ')}`).toHaveLength(1);
     found[name] = path.join(folder, mine[0]!);
     // Any unzip tool opens it, and every entry's CRC checks out.
-    expect(execFileSync('unzip', ['-t', found[name]], { encoding: 'utf8' })).toContain('No errors detected');
+    expect(unzipTest(found[name])).toContain('No errors detected');
   }
   return found;
 }
@@ -132,7 +127,6 @@ test('Back Up Now: progress while it runs, then each repository’s result, hist
     await expect(await cellOf(repos, rowNamed(repos, name), 'Last backup')).toContainText(`OK`);
   }
   await fullPageScreenshot(page, 'test-results/backup-now.png');
-  fs.rmSync(target, { recursive: true, force: true });
 });
 
 /** Two minutes ahead, on the minute; one more when the next minute starts within 20 s, so that the
@@ -255,7 +249,6 @@ test('automatic backup: a schedule two minutes ahead with the disconnect policy 
   await page.emulateMedia({ colorScheme: 'dark' });
   expect(await seriousAxeViolations(page)).toEqual([]);
   await fullPageScreenshot(page, 'test-results/main-window-dark.png');
-  fs.rmSync(target, { recursive: true, force: true });
 });
 
 test('schedule validation: no days and a relative folder are refused beside the fields; Cancel changes nothing', async ({
