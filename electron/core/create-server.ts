@@ -81,7 +81,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       announceRepositories();
     }, WRITES_ANNOUNCED_EVERY_MS);
   };
-  const store = new RepositoryStore({ dataDir, clock, logger, onWritten: announceWritesSoon });
+  const store = new RepositoryStore({ dataDir, clock, onWritten: announceWritesSoon });
   const serverDb = new ServerDb({ dataDir, clock });
   const clientServer = new ClientServer({
     store,

@@ -6,7 +6,6 @@ import { AppFailure } from '../../shared/result';
 import { toLocalIso, type Clock } from '../clock';
 import { migrate } from './migrations';
 import { openDatabase } from './open-database';
-import { AUTOCHECKPOINT_BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer';
 import { Repository } from './repository';
 
 export type StoredRepositorySummary = Omit<RepositorySummary, 'connectedClients'>;
@@ -48,20 +47,17 @@ export class RepositoryStore {
   /** Work that needs the repository's file to stay where it is (a backup reading it), by name. */
   private readonly leases = new Map<string, Map<number, string>>();
   private nextLease = 1;
-  private readonly checkpointer: WalCheckpointer;
 
   private readonly onWritten?: (name: string) => void;
 
   constructor(opts: {
     dataDir: string;
     clock: Clock;
-    logger?: Pick<Console, 'warn'>;
     /** Told after each committed write to any repository. */
     onWritten?: (name: string) => void;
   }) {
     this.repositoriesDir = path.join(opts.dataDir, 'repositories');
     this.clock = opts.clock;
-    this.checkpointer = new WalCheckpointer({ logger: opts.logger });
     this.onWritten = opts.onWritten;
     fs.mkdirSync(this.repositoriesDir, { recursive: true });
   }
@@ -151,19 +147,15 @@ export class RepositoryStore {
     if (cached && !cached.isClosed) return cached;
     const canonical = this.mustResolve(name);
     const key = canonical.toLowerCase();
-    const file = this.pathOf(canonical);
-    const db = openDatabase(file);
+    const db = openDatabase(this.pathOf(canonical));
     try {
       migrate(db);
-      // The WAL goes back into the database from a worker (see WalCheckpointer), not inside a commit.
-      db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_BACKSTOP_PAGES}`);
       const id = (
         db.prepare("SELECT value FROM meta WHERE key = 'id'").get() as { value: string } | undefined
       )?.value;
       if (!id) throw new AppFailure('INTERNAL', `Repository "${canonical}" has no id in its meta table.`);
       const repo = new Repository(canonical, id, db, this.clock, this.onWritten);
       this.open_.set(key, repo);
-      this.checkpointer.watch(file);
       return repo;
     } catch (error) {
       db.close();
@@ -260,15 +252,12 @@ export class RepositoryStore {
   }
 
   closeAll(): void {
-    this.checkpointer.release();
     for (const repo of this.open_.values()) repo.close();
     this.open_.clear();
   }
 
   private forget(name: string): void {
     const key = name.toLowerCase();
-    // Before the close: SQLite checkpoints and removes the WAL only when ours is the last connection.
-    this.checkpointer.unwatch(this.pathOf(name));
     this.open_.get(key)?.close();
     this.open_.delete(key);
   }
