@@ -12,6 +12,13 @@ describe('formatSize', () => {
     expect(formatSize(1_500)).toBe('1.5 KB');
     expect(formatSize(123_456_789_012)).toBe('123 GB');
     expect(formatSize(2_000_000)).toBe('2 MB');
+    // Zeros of the number itself stay: 210 MB was once shown as "21 MB", 100 MB as "1 MB".
+    expect(formatSize(209_715_200)).toBe('210 MB');
+    expect(formatSize(100_000_000)).toBe('100 MB');
+    expect(formatSize(120_000)).toBe('120 KB');
+    expect(formatSize(20_000_000)).toBe('20 MB');
+    expect(formatSize(10_040_000)).toBe('10 MB');
+    expect(formatSize(5_100_000)).toBe('5.1 MB');
   });
 
   it('steps up a unit instead of showing 1000', () => {

@@ -20,7 +20,9 @@ export function formatSize(bytes: number | null | undefined): string {
     unit = UNITS[UNITS.indexOf(unit as (typeof UNITS)[number]) + 1]!;
   }
   const digits = value < 10 ? 2 : value < 100 ? 1 : 0;
-  return `${value.toFixed(digits).replace(/\.?0+$/, '')} ${unit}`;
+  // Trailing zeros go only after a decimal point: "1.50" → "1.5", "2.00" → "2", but "210" stays.
+  const text = digits === 0 ? value.toFixed(0) : value.toFixed(digits).replace(/\.?0+$/, '');
+  return `${text} ${unit}`;
 }
 
 /** "3.4 MB of 12 MB" for a progress label; the total may not be known yet. */
