@@ -4,6 +4,10 @@ import { formatProgress } from '../format/size';
 import { formatDuration } from '../format/time';
 import { PHASE_WORDS, percentOf } from '../state/jobs';
 
+/** "about 3 min left"; under a second is "almost done" (not "about under 1 s left"). */
+const timeLeft = (seconds: number) =>
+  seconds < 1 ? 'almost done' : `about ${formatDuration(seconds * 1000)} left`;
+
 /** One job's bar with its phase, bytes and time left, labelled for screen readers by what it does. */
 export function JobProgressBar({ label, progress }: { label: string; progress: JobProgress | undefined }) {
   const percent = percentOf(progress);
@@ -12,7 +16,7 @@ export function JobProgressBar({ label, progress }: { label: string; progress: J
     ? [
         PHASE_WORDS[progress.phase],
         progress.bytesDone > 0 ? formatProgress(progress.bytesDone, progress.bytesTotal) : null,
-        progress.etaSeconds !== null ? `about ${formatDuration(progress.etaSeconds * 1000)} left` : null,
+        progress.etaSeconds !== null ? timeLeft(progress.etaSeconds) : null,
       ]
         .filter(Boolean)
         .join(' · ')

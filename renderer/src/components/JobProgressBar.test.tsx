@@ -1,0 +1,40 @@
+import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { JobProgress } from '../../../electron/shared/contract/archives';
+import { JobProgressBar } from './JobProgressBar';
+
+const progress = (over: Partial<JobProgress>): JobProgress => ({
+  jobId: 'j1',
+  kind: 'export',
+  repository: 'Login',
+  file: null,
+  phase: 'compressing',
+  bytesDone: 50 * 1024 * 1024,
+  bytesTotal: 200 * 1024 * 1024,
+  etaSeconds: 200,
+  ...over,
+});
+
+describe('JobProgressBar', () => {
+  it('says the phase, the bytes and the time left in words', () => {
+    render(<JobProgressBar label="Export of Login" progress={progress({})} />);
+    const bar = screen.getByRole('progressbar', { name: 'Export of Login' });
+    expect(bar).toHaveAttribute('aria-valuenow', '25');
+    expect(bar).toHaveTextContent('Compressing · 52.4 MB of 210 MB · about 3 min left');
+  });
+
+  it('says "almost done" in the last second, and the phase alone before the total is known', () => {
+    const { rerender } = render(
+      <JobProgressBar label="Export of Login" progress={progress({ etaSeconds: 0.4 })} />,
+    );
+    expect(screen.getByRole('progressbar')).toHaveTextContent('almost done');
+    expect(screen.getByRole('progressbar')).not.toHaveTextContent('under 1 s');
+    rerender(
+      <JobProgressBar
+        label="Export of Login"
+        progress={progress({ phase: 'queued', bytesDone: 0, bytesTotal: null, etaSeconds: null })}
+      />,
+    );
+    expect(screen.getByRole('progressbar')).toHaveTextContent('Waiting to start');
+  });
+});
