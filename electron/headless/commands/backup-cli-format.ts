@@ -1,17 +1,10 @@
 import type { JobResult } from '../../shared/contract/archives';
+import { formatSize } from '../../shared/format-size';
 
 // Shared by export, import and verify: sizes and durations as a person reads them.
 
-export const formatBytes = (bytes: number | null) =>
-  bytes === null
-    ? '-'
-    : bytes < 1024
-      ? `${bytes} B`
-      : bytes < 1024 ** 2
-        ? `${(bytes / 1024).toFixed(1)} KB`
-        : bytes < 1024 ** 3
-          ? `${(bytes / 1024 ** 2).toFixed(1)} MB`
-          : `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+/** Sizes as the Control Panel writes them; '-' when not known. */
+export const formatBytes = (bytes: number | null) => (bytes === null ? '-' : formatSize(bytes));
 
 export const formatDuration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 

@@ -1,13 +1,7 @@
+import { formatSize } from '../../shared/format-size';
 import { openServer } from '../open-server';
 import { parseCommandArgs } from '../cli-args';
 import type { CliCommand } from './index';
-
-const formatSize = (bytes: number) =>
-  bytes < 1024
-    ? `${bytes} B`
-    : bytes < 1024 ** 2
-      ? `${(bytes / 1024).toFixed(1)} KB`
-      : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 
 /** `repo-server list [--json]`: every repository with its size, item and revision counts. */
 export const listCommand: CliCommand = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProgress, formatSize } from './size';
+import { formatProgress, formatSize } from './format-size';
 
 describe('formatSize', () => {
   it('shows bytes below one kilobyte as they are', () => {
