@@ -97,6 +97,10 @@ function ScheduleForm({
     setForm((f) => ({ ...f, [key]: value }));
     setErrors(({ [key]: _dropped, ...rest }) => rest);
   };
+  // Number fields commit on blur, i.e. as OK is pressed: clearing their error then would move OK from
+  // under the pointer and lose the click. save() checks them again instead.
+  const setNumber = (key: 'graceMinutes' | 'keepLast', value: number) =>
+    setForm((f) => ({ ...f, [key]: value }));
   const settings: BackupSettings = { ...form, times: times.map((t) => normalizeTime(t.value)) };
   const validTimes = settings.times.filter(isTime);
   const previewKey = `${form.days.join(',')}|${validTimes.join(',')}`;
@@ -228,7 +232,7 @@ function ScheduleForm({
             minValue={0}
             maxValue={120}
             isDisabled={form.clientsPolicy !== 'disconnect'}
-            onChange={(v) => set('graceMinutes', v)}
+            onChange={(v) => setNumber('graceMinutes', v)}
             error={errors.graceMinutes}
           />
         </section>
@@ -396,7 +400,7 @@ function ScheduleForm({
             value={form.keepLast}
             minValue={1}
             maxValue={1000}
-            onChange={(v) => set('keepLast', v)}
+            onChange={(v) => setNumber('keepLast', v)}
             error={errors.keepLast}
             description="Older verified backups are deleted; the last good one never is."
           />
