@@ -66,11 +66,14 @@ export async function startHeadlessServer(
     dataDir: dir,
     clientsOrigin: clients?.[1] ?? '',
     output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      });
+      // A data dir made here is ours to remove; one passed in belongs to the caller.
+      if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
