@@ -48,7 +48,9 @@ export async function openArchive(file: string): Promise<OpenedArchive> {
       validateEntrySizes: true,
     });
   } catch (error) {
-    throw invalid(file, `not a ZIP archive, or truncated (${(error as Error).message}).`);
+    // The library's own sentence ends with a period: "(… truncated.)." read badly.
+    const detail = (error as Error).message.replace(/\.\s*$/, '');
+    throw invalid(file, `not a ZIP archive, or truncated (${detail}).`);
   }
   try {
     if (zip.entryCount > MAX_ENTRIES) throw invalid(file, `${zip.entryCount} entries; a backup has 2.`);
