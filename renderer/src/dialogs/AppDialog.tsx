@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Dialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
+import { Button, Dialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
 
 interface AppDialogProps {
   title: string;
@@ -53,5 +53,36 @@ export function FormError({ message }: { message: string | null | undefined }) {
     <p className="form-error" role="alert">
       {message}
     </p>
+  );
+}
+
+interface FormFooterProps {
+  /** The core's message for the last failed call, shown beside the buttons. */
+  failure: string | null | undefined;
+  onCancel(): void;
+  /** The action's words: "OK", "Create", "Delete “Orders”"… */
+  action: ReactNode;
+  onAction(): void;
+  disabled?: boolean;
+  /** A destructive action is red, and Cancel takes the focus so Enter does not destroy. */
+  danger?: boolean;
+}
+
+/** The usual dialog footer: the form's error, Cancel, and the action. */
+export function FormFooter({ failure, onCancel, action, onAction, disabled, danger }: FormFooterProps) {
+  return (
+    <>
+      <FormError message={failure} />
+      <Button className="button" onPress={onCancel} autoFocus={danger}>
+        Cancel
+      </Button>
+      <Button
+        className={danger ? 'button danger' : 'button primary'}
+        isDisabled={disabled}
+        onPress={onAction}
+      >
+        {action}
+      </Button>
+    </>
   );
 }

@@ -1,8 +1,7 @@
 import { useState } from 'react';
-import { Button } from 'react-aria-components';
 import { useApi } from '../api/context';
 import { useNotify } from '../components/Notices';
-import { AppDialog, FormError } from './AppDialog';
+import { AppDialog, FormFooter } from './AppDialog';
 import { NumberInput } from './fields';
 
 /** Move the client listener; on PORT_IN_USE the old port keeps serving and the error sits by the field. */
@@ -39,15 +38,13 @@ export function ChangePortDialog({ port: current, onClose }: { port: number; onC
       onClose={onClose}
       testId="change-port-dialog"
       footer={
-        <>
-          <FormError message={failure} />
-          <Button className="button" onPress={onClose}>
-            Cancel
-          </Button>
-          <Button className="button primary" isDisabled={busy || !!invalid} onPress={() => void submit()}>
-            OK
-          </Button>
-        </>
+        <FormFooter
+          failure={failure}
+          onCancel={onClose}
+          action="OK"
+          onAction={() => void submit()}
+          disabled={busy || !!invalid}
+        />
       }
     >
       <form

@@ -5,7 +5,7 @@ import type { DesktopSettings } from '../../../electron/shared/contract/host';
 import { useApi } from '../api/context';
 import { useNotify } from '../components/Notices';
 import { useLive } from '../state/live';
-import { AppDialog, FormError } from './AppDialog';
+import { AppDialog, FormFooter } from './AppDialog';
 
 type SettingName = keyof DesktopSettings;
 
@@ -97,15 +97,13 @@ function DesktopSettingsForm({ initial, onClose }: { initial: DesktopSettings; o
       onClose={onClose}
       testId="desktop-settings-dialog"
       footer={
-        <>
-          <FormError message={failure} />
-          <Button className="button" onPress={onClose}>
-            Cancel
-          </Button>
-          <Button className="button primary" isDisabled={busy} onPress={() => void submit()}>
-            OK
-          </Button>
-        </>
+        <FormFooter
+          failure={failure}
+          onCancel={onClose}
+          action="OK"
+          onAction={() => void submit()}
+          disabled={busy}
+        />
       }
     >
       <form

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Button, Checkbox } from 'react-aria-components';
+import { Checkbox } from 'react-aria-components';
 import type { ClientSession } from '../../../electron/shared/contract/clients';
 import type { RepositorySummary } from '../../../electron/shared/contract/repositories';
 import { repositoryNameProblem, sameRepositoryName } from '../../../electron/shared/repository-name';
 import { useApi } from '../api/context';
 import { useNotify } from '../components/Notices';
-import { AppDialog, FormError } from './AppDialog';
+import { AppDialog, FormFooter } from './AppDialog';
 import { TextInput } from './fields';
 
 interface NameDialogProps {
@@ -52,15 +52,13 @@ export function AddRepositoryDialog({ repositories, onClose }: NameDialogProps) 
       onClose={onClose}
       testId="add-repository-dialog"
       footer={
-        <>
-          <FormError message={failure} />
-          <Button className="button" onPress={onClose}>
-            Cancel
-          </Button>
-          <Button className="button primary" isDisabled={busy} onPress={() => void submit()}>
-            Create
-          </Button>
-        </>
+        <FormFooter
+          failure={failure}
+          onCancel={onClose}
+          action="Create"
+          onAction={() => void submit()}
+          disabled={busy}
+        />
       }
     >
       <form
@@ -117,19 +115,13 @@ export function RenameRepositoryDialog({
       onClose={onClose}
       testId="rename-repository-dialog"
       footer={
-        <>
-          <FormError message={failure} />
-          <Button className="button" onPress={onClose}>
-            Cancel
-          </Button>
-          <Button
-            className="button primary"
-            isDisabled={busy || unchanged || !!problem}
-            onPress={() => void submit()}
-          >
-            Rename
-          </Button>
-        </>
+        <FormFooter
+          failure={failure}
+          onCancel={onClose}
+          action="Rename"
+          onAction={() => void submit()}
+          disabled={busy || unchanged || !!problem}
+        />
       }
     >
       <form
@@ -189,19 +181,14 @@ export function DeleteRepositoryDialog({ name, clients, onClose }: DeleteProps) 
       onClose={onClose}
       testId="delete-repository-dialog"
       footer={
-        <>
-          <FormError message={failure} />
-          <Button className="button" onPress={onClose} autoFocus>
-            Cancel
-          </Button>
-          <Button
-            className="button danger"
-            isDisabled={busy || (connected.length > 0 && !force)}
-            onPress={() => void submit()}
-          >
-            Delete “{name}”
-          </Button>
-        </>
+        <FormFooter
+          failure={failure}
+          onCancel={onClose}
+          action={<>Delete “{name}”</>}
+          onAction={() => void submit()}
+          disabled={busy || (connected.length > 0 && !force)}
+          danger
+        />
       }
     >
       <p>

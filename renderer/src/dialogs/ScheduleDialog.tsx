@@ -6,7 +6,7 @@ import { useApi } from '../api/context';
 import { useNotify } from '../components/Notices';
 import { formatDateTime } from '../format/time';
 import { useNow } from '../state/live';
-import { AppDialog, FormError } from './AppDialog';
+import { AppDialog, FormFooter } from './AppDialog';
 import { NumberInput, RadioChoices, TextInput } from './fields';
 import {
   DAY_NAMES,
@@ -158,15 +158,13 @@ function ScheduleForm({
       size="large"
       testId="schedule-dialog"
       footer={
-        <>
-          <FormError message={failure} />
-          <Button className="button" onPress={onClose}>
-            Cancel
-          </Button>
-          <Button className="button primary" isDisabled={saving} onPress={() => void save()}>
-            OK
-          </Button>
-        </>
+        <FormFooter
+          failure={failure}
+          onCancel={onClose}
+          action="OK"
+          onAction={() => void save()}
+          disabled={saving}
+        />
       }
     >
       <div className="schedule-grid">
