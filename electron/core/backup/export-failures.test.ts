@@ -27,17 +27,17 @@ function mountTmpfs(options: string): string {
 }
 
 describe('export to a target that fails', () => {
-  it('a folder that does not exist: a clear error, nothing written', async () => {
+  it('a folder that does not exist yet is created, as the schedule creates its target', async () => {
     const t = backupFixture(cleanups);
     bigRepository(t, 1);
+    const folder = path.join(t.out, 'exports', 'nightly');
     const result = await t.service.startExportJob({
       repository: 'Big',
-      destination: { kind: 'folder', folder: path.join(t.out, 'missing') },
+      destination: { kind: 'folder', folder },
     }).done;
-    expect(result.error).toEqual({
-      code: 'NOT_WRITABLE',
-      message: `The folder ${path.join(t.out, 'missing')} does not exist or was removed (ENOENT).`,
-    });
+    expect(result.error).toBeNull();
+    expect(path.dirname(result.file!)).toBe(folder);
+    expect(fs.readdirSync(folder)).toEqual([path.basename(result.file!)]);
   });
 
   it('a path beneath a file: names the file that stands in the way', async () => {

@@ -43,10 +43,15 @@ export interface ExportResult {
 
 type Progress = Pick<JobContext, 'signal' | 'progress'>;
 
+/** The folder exists (it is created if missing, as the schedule's target folder is) and is writable. */
 async function checkFolder(folder: string): Promise<void> {
   let stat: fs.Stats;
   try {
-    stat = await fs.promises.stat(folder);
+    stat = await fs.promises.stat(folder).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      await fs.promises.mkdir(folder, { recursive: true });
+      return fs.promises.stat(folder);
+    });
   } catch (error) {
     throw describeFsError(error, folder);
   }
