@@ -87,7 +87,7 @@ export function lockDataDir(dataDir: string, holder: Omit<LockHolder, 'pid' | 'h
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, LOCK_FILE);
   const mine: LockHolder = { pid: process.pid, hostname: os.hostname(), ...holder };
-  const ours = () => readPid(file) === process.pid;
+  const ours = () => dataDirHolder(dataDir)?.pid === process.pid;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       // 'wx': exactly one of two servers starting at once creates it.
@@ -112,12 +112,4 @@ export function lockDataDir(dataDir: string, holder: Omit<LockHolder, 'pid' | 'h
     }
   }
   throw new AppFailure('BUSY', `Could not take the data directory ${dataDir}: ${file} keeps coming back.`);
-}
-
-function readPid(file: string): number | null {
-  try {
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: number }).pid ?? null;
-  } catch {
-    return null;
-  }
 }
