@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ArchivePreview } from '../electron/shared/contract/archives';
 import type { RepositorySummary } from '../electron/shared/contract/repositories';
-import { formatSize } from '../renderer/src/format/size';
+import { formatSize } from '../electron/shared/format-size';
 import {
   archiveNamePattern,
   removeTempFolders,

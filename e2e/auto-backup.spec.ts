@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { RepoClient } from '../electron/core/client/repo-client';
-import { formatSize } from '../renderer/src/format/size';
+import { formatSize } from '../electron/shared/format-size';
 import { expect, test } from './support/fixtures';
 import {
   addRepository,

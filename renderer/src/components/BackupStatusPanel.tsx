@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
 import { useApi } from '../api/context';
-import { formatSize } from '../format/size';
+import { formatSize } from '../../../electron/shared/format-size';
 import { formatDateTime, formatRelative } from '../format/time';
 import { useNow, type Live } from '../state/live';
 import { JobProgressBar } from './JobProgressBar';

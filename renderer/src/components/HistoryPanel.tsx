@@ -1,6 +1,6 @@
 import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { HistoryEntry } from '../../../electron/shared/contract/archives';
-import { formatSize } from '../format/size';
+import { formatSize } from '../../../electron/shared/format-size';
 import { formatDuration, formatWhen } from '../format/time';
 import { useNow, type Live } from '../state/live';
 import { LiveContent, Panel } from './Panel';

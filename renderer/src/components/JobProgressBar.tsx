@@ -1,6 +1,6 @@
 import { ProgressBar } from 'react-aria-components';
 import type { JobProgress } from '../../../electron/shared/contract/archives';
-import { formatProgress } from '../format/size';
+import { formatProgress } from '../../../electron/shared/format-size';
 import { formatDuration } from '../format/time';
 import { PHASE_WORDS, percentOf } from '../state/jobs';
 

@@ -1,7 +1,7 @@
 import { Cell, Column, Row, Table, TableBody, TableHeader, type Selection } from 'react-aria-components';
 import type { RepositorySummary } from '../../../electron/shared/contract/repositories';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
-import { formatSize } from '../format/size';
+import { formatSize } from '../../../electron/shared/format-size';
 import { formatRelative } from '../format/time';
 import { useNow, type Live } from '../state/live';
 import { LiveContent, Panel } from './Panel';

@@ -3,7 +3,7 @@ import { Button, Checkbox, CheckboxGroup, Label } from 'react-aria-components';
 import type { JobResult } from '../../../electron/shared/contract/archives';
 import { useApi } from '../api/context';
 import { JobProgressBar } from '../components/JobProgressBar';
-import { formatSize } from '../format/size';
+import { formatSize } from '../../../electron/shared/format-size';
 import { useJobEvents } from '../state/jobs';
 import { AppDialog, FormError } from './AppDialog';
 import { TextInput } from './fields';

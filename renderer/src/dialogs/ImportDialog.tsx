@@ -8,7 +8,7 @@ import type {
 import { sameRepositoryName } from '../../../electron/shared/repository-name';
 import { repositoryNameProblem } from '../../../electron/shared/repository-name';
 import { useApi } from '../api/context';
-import { formatSize } from '../format/size';
+import { formatSize } from '../../../electron/shared/format-size';
 import { formatDateTime } from '../format/time';
 import { useJobEvents } from '../state/jobs';
 import { AppDialog, FormError } from './AppDialog';

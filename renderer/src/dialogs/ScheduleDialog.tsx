@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Label } from 'react-aria-components';
 import type { BackupSettings, Day } from '../../../electron/shared/settings-schema';
-import { DAYS } from '../../../electron/shared/settings-schema';
+import { DAY_NAMES, DAYS } from '../../../electron/shared/settings-schema';
 import { useApi } from '../api/context';
 import { useNotify } from '../components/Notices';
 import { formatDateTime } from '../format/time';
@@ -9,7 +9,6 @@ import { useNow } from '../state/live';
 import { AppDialog, FormFooter } from './AppDialog';
 import { NumberInput, RadioChoices, TextInput } from './fields';
 import {
-  DAY_NAMES,
   EVERY_DAY,
   WEEKDAYS,
   isTime,

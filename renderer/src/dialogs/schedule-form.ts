@@ -1,6 +1,5 @@
 import {
   BackupSettings,
-  DAY_NAMES,
   DAYS,
   TimeOfDay,
   validBackupSettings,
@@ -13,7 +12,6 @@ export type FieldErrors = Record<string, string>;
 
 export const WEEKDAYS: Day[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
 export const EVERY_DAY: Day[] = [...DAYS];
-export { DAY_NAMES };
 
 export const isTime = (value: string) => TimeOfDay.safeParse(value).success;
 
