@@ -1,3 +1,4 @@
+import { JsonTooDeepError, parseBoundedJson } from '../../shared/bounded-json';
 import { AppFailure } from '../../shared/result';
 import type { Item, Repository } from '../storage';
 import { ClientRequest, OPS, type ClientResponse, type RequestIdValue, type WireItem } from './protocol';
@@ -23,6 +24,13 @@ function idOf(message: unknown): RequestIdValue | null {
     : null;
 }
 
+/** The op as a person reads it in an error: a short string as is, anything else only by its type. */
+function describeOp(op: unknown): string {
+  if (typeof op === 'string') return JSON.stringify(op.length > 40 ? `${op.slice(0, 40)}…` : op);
+  if (op === undefined || op === null) return '(none)';
+  return `(a ${Array.isArray(op) ? 'list' : typeof op}, not a name)`;
+}
+
 function failure(id: RequestIdValue | null, code: AppFailure['code'], message: string): ClientResponse {
   return { id, ok: false, error: { code, message } };
 }
@@ -34,8 +42,14 @@ function failure(id: RequestIdValue | null, code: AppFailure['code'], message: s
 export function answerRequest(repo: Repository, text: string, clientLabel: string): ClientResponse {
   let message: unknown;
   try {
-    message = JSON.parse(text);
+    message = parseBoundedJson(text);
   } catch (error) {
+    if (error instanceof JsonTooDeepError)
+      return failure(
+        null,
+        'INVALID_ARGUMENT',
+        `The message is nested deeper than ${error.maxDepth} levels; a request is one flat JSON object.`,
+      );
     return failure(null, 'INVALID_ARGUMENT', `The message is not valid JSON (${(error as Error).message}).`);
   }
   const id = idOf(message);
@@ -51,7 +65,7 @@ export function answerRequest(repo: Repository, text: string, clientLabel: strin
     return failure(
       id,
       'UNKNOWN_METHOD',
-      `Unknown op ${JSON.stringify(op ?? null)}; this server understands ${OPS.map((o) => `"${o}"`).join(', ')}.`,
+      `Unknown op ${describeOp(op)}; this server understands ${OPS.map((o) => `"${o}"`).join(', ')}.`,
     );
   }
   const parsed = ClientRequest.safeParse(message);
