@@ -225,7 +225,7 @@ describe.each([
       state: 'running',
       host: '127.0.0.1',
       sessionCount: 0,
-      accessTokenRequired: false,
+      accessTokenRequiredFrom: 'other-machines',
     });
     expect(status.addresses).toEqual([`ws://127.0.0.1:${status.port}/v1/repositories/<name>`]);
 

@@ -125,7 +125,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   const handlers: CoreHandlers = {
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
     ...repositoriesHandlers({ store, clients: clientServer, serverDb, events, settings }),
-    ...clientAdminHandlers(clientServer),
+    ...clientAdminHandlers(clientServer, settings),
     ...archiveHandlers(backups, { onRepositoriesChanged: announceRepositories }),
     ...scheduleHandlers({ settings, store, clock, autoBackup: scheduler, timeZone: options.timeZone }),
   };

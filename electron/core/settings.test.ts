@@ -12,10 +12,50 @@ describe('settings', () => {
   });
 
   it('migrates an unversioned store', () => {
-    expect(migrateSettings({ clientServer: { port: 1234 } })).toMatchObject({
-      version: 1,
+    expect(migrateSettings({ clientServer: { port: 1234 } })).toEqual({
+      version: 2,
       clientServer: { port: 1234 },
     });
+  });
+
+  it('a token someone set by hand stays required from every client; without one, only other machines need it', () => {
+    const withToken = new MemorySettingsBackend();
+    withToken.store = { version: 1, clientServer: { port: 1234, accessToken: 'hand-made-secret' } };
+    expect(new SettingsService(withToken).get().clientServer).toMatchObject({
+      accessToken: 'hand-made-secret',
+      tokenRequiredFrom: 'every-client',
+    });
+    const without = new MemorySettingsBackend();
+    without.store = { version: 1, clientServer: { port: 1234, accessToken: null } };
+    expect(new SettingsService(without).get().clientServer).toMatchObject({
+      accessToken: null,
+      tokenRequiredFrom: 'other-machines',
+      allowedOrigins: [],
+    });
+  });
+
+  it('allowed origins are kept as a browser sends them; anything with a path or another scheme is refused', () => {
+    const settings = new SettingsService(new MemorySettingsBackend());
+    const next = settings.update('clientServer', {
+      ...settings.get().clientServer,
+      allowedOrigins: ['https://Tools.Example.com', 'http://localhost:3000/', 'https://x.example:443'],
+    });
+    expect(next.clientServer.allowedOrigins).toEqual([
+      'https://tools.example.com',
+      'http://localhost:3000',
+      'https://x.example',
+    ]);
+    for (const bad of [
+      'https://x.example/app',
+      'file:///tmp',
+      'null',
+      '*',
+      'https://u:p@x.example',
+      'x.example',
+    ])
+      expect(() =>
+        settings.update('clientServer', { ...settings.get().clientServer, allowedOrigins: [bad] }),
+      ).toThrow(/is not an origin/);
   });
 
   it('resets only the broken section of a damaged store, and says so', () => {

@@ -20,6 +20,19 @@ export class MemorySettingsBackend implements SettingsBackend {
 const migrations: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
   // 0 → 1: the first versioned shape; earlier stores had no `version` key and nothing to move.
   0: (old) => ({ ...old, version: 1 }),
+  // 1 → 2: the client token is made for everyone and by default asked only of other machines. A token
+  // someone set by hand was asked of every client, and must stay so.
+  1: (old) => {
+    const clientServer = old.clientServer as Record<string, unknown> | undefined;
+    const hadToken = typeof clientServer?.accessToken === 'string';
+    return {
+      ...old,
+      ...(clientServer && hadToken
+        ? { clientServer: { ...clientServer, tokenRequiredFrom: 'every-client' } }
+        : {}),
+      version: 2,
+    };
+  },
 };
 
 export function migrateSettings(raw: Record<string, unknown>): Record<string, unknown> {

@@ -13,6 +13,8 @@ export function confSettings(dataDir: string): SettingsBackend {
     cwd: dataDir,
     configName: 'settings',
     projectName: 'repo-server',
+    // It holds the client access token: readable by this OS user only.
+    configFileMode: 0o600,
   }) as unknown as SettingsBackend;
 }
 

@@ -108,6 +108,8 @@ async function start(): Promise<void> {
 
   const settings = new ElectronStore<Record<string, unknown>>({
     name: 'settings',
+    // It holds the client access token: readable by this OS user only.
+    configFileMode: 0o600,
   }) as unknown as SettingsBackend;
   const dataDir = path.join(app.getPath('userData'), 'data');
   // A `repo-server serve` pointed at the same folder is refused, and so is a CLI restore into it.

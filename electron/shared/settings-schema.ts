@@ -23,11 +23,56 @@ export const TimeOfDay = z
 
 const isAbsolutePath = (p: string) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
 
+/**
+ * A web origin whose pages may open client connections (a browser-based test tool), written as the
+ * browser sends it: scheme, host and port only, e.g. "https://tools.example.com" or "http://localhost:3000".
+ */
+export const AllowedOrigin = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(text);
+    } catch {
+      // reported below
+    }
+    const bare =
+      url !== null &&
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.pathname === '/' &&
+      !url.search &&
+      !url.hash &&
+      !url.username &&
+      !url.password;
+    if (!url || !bare) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text.slice(0, 80)}" is not an origin: write scheme, host and port only, such as https://tools.example.com.`,
+      });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+/** Who must present the client access token: clients on other machines (default), or every client. */
+export const TokenRequiredFrom = z.enum(['other-machines', 'every-client']);
+export type TokenRequiredFrom = z.infer<typeof TokenRequiredFrom>;
+
 export const ClientServerSettings = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(1).max(65535).default(53400),
-  /** When set, every client must present it (`?token=` or `Authorization: Bearer`). */
+  /**
+   * The secret clients present (`Authorization: Bearer …` or `?token=…`). Made on the first start
+   * (null until then); required as `tokenRequiredFrom` says.
+   */
   accessToken: z.string().min(8).max(256).nullable().default(null),
+  tokenRequiredFrom: TokenRequiredFrom.default('other-machines'),
+  /**
+   * Browser origins allowed to connect. A WebSocket from a web page carries its Origin; test tools send
+   * none. Empty (default): no web page can reach the repositories.
+   */
+  allowedOrigins: z.array(AllowedOrigin).max(32).default([]),
   /** Start listening for clients when the app starts. */
   autoStart: z.boolean().default(true),
 });
@@ -76,7 +121,7 @@ export const validBackupSettings = BackupSettings.extend({
     .max(1000, 'Keep at most 1000 backups per repository.'),
 });
 
-export const SETTINGS_VERSION = 1;
+export const SETTINGS_VERSION = 2;
 
 export const Settings = z.object({
   version: z.literal(SETTINGS_VERSION).default(SETTINGS_VERSION),

@@ -1,4 +1,6 @@
 import type { CoreHandlers } from '../../shared/contract';
+import type { SettingsService } from '../settings';
+import { ensureAccessToken, rotateAccessToken } from './access-token';
 import type { ClientServer } from './client-server';
 
 type ClientMethods =
@@ -7,10 +9,19 @@ type ClientMethods =
   | 'stopClientServer'
   | 'changePort'
   | 'listClients'
-  | 'disconnectClient';
+  | 'disconnectClient'
+  | 'getClientAccessToken'
+  | 'newClientAccessToken';
 
-/** The client-server methods of the contract: status, start, stop, change port, clients. */
-export function clientAdminHandlers(server: ClientServer): Pick<CoreHandlers, ClientMethods> {
+/** The client-server methods of the contract: status, start, stop, change port, clients, token. */
+export function clientAdminHandlers(
+  server: ClientServer,
+  settings: SettingsService,
+): Pick<CoreHandlers, ClientMethods> {
+  const tokenAnswer = (token: string) => ({
+    token,
+    requiredFrom: settings.get().clientServer.tokenRequiredFrom,
+  });
   return {
     getServerStatus: async () => server.status(),
     startClientServer: async () => server.start(),
@@ -21,5 +32,7 @@ export function clientAdminHandlers(server: ClientServer): Pick<CoreHandlers, Cl
       await server.disconnect(id, reason ?? 'Disconnected by the administrator.');
       return null;
     },
+    getClientAccessToken: async () => tokenAnswer(ensureAccessToken(settings)),
+    newClientAccessToken: async () => tokenAnswer(rotateAccessToken(settings)),
   };
 }

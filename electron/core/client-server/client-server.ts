@@ -1,27 +1,28 @@
-import { randomUUID, createHash, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { ClientSession, ServerStatus } from '../../shared/contract/clients';
-import { RepositoryName } from '../../shared/repository-name';
-import { AppFailure, type ErrorCode } from '../../shared/result';
+import { AppFailure } from '../../shared/result';
 import type { ClientsControl } from '../clients-control';
-import { toLocalIso, type Clock, type TimerHandle } from '../clock';
+import { toLocalIso, type Clock } from '../clock';
 import type { SettingsService } from '../settings';
-import type { Repository, RepositoryStore } from '../storage';
+import type { RepositoryStore } from '../storage';
+import { ensureAccessToken } from './access-token';
+import { admit, rejectUpgrade, type Admission } from './admission';
 import { MaintenanceGates } from './maintenance-gates';
 import {
   CloseCode,
   CONNECT_PATH_PREFIX,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
-  type ServerNotice,
   type WelcomeMessage,
 } from './protocol';
 import { answerRequest } from './request-handler';
 import { closeReason, Session } from './session';
+import { SessionRegistry } from './session-registry';
 
 export interface ClientServerOptions {
   store: RepositoryStore;
@@ -36,54 +37,17 @@ export interface ClientServerOptions {
   onStateChanged?(status: ServerStatus): void;
   /** `connections` is true when a session came or went (not just worked). */
   onSessionsChanged?(sessions: ClientSession[], connections: boolean): void;
+  /** Which peers count as this machine for the token rule: loopback by default. */
+  isLocalPeer?: (address: string | undefined) => boolean;
 }
 
 type State = ServerStatus['state'];
 
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
-const DEFAULT_LABEL = 'unnamed client';
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-/** Compares secrets in constant time: both sides are hashed first, so their lengths leak nothing. */
-function sameSecret(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
-  const body = JSON.stringify({ ok: false, error: { code, message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      (status === 401 ? 'WWW-Authenticate: Bearer realm="repo-server"\r\n' : '') +
-      `\r\n${body}`,
-  );
-}
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-/** Printable label: control characters removed, trimmed, at most 100 characters. */
-function cleanLabel(raw: string | null): string {
-  const label = [...(raw ?? '')]
-    .filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f)
-    .join('')
-    .trim()
-    .slice(0, 100);
-  return label || DEFAULT_LABEL;
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): AppFailure {
@@ -110,8 +74,9 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 }
 
 /**
- * The client listener (ARCHITECTURE §4): HTTP + WebSocket on host:port, protocol v1, the registry of
- * sessions, and the per-repository maintenance gates. It implements ClientsControl for backups.
+ * The client listener (ARCHITECTURE §4): HTTP + WebSocket on host:port, protocol v1. Who may connect is
+ * decided in admission.ts, the sessions are kept in session-registry.ts, the per-repository maintenance
+ * gates in maintenance-gates.ts. It implements ClientsControl for backups.
  */
 export class ClientServer implements ClientsControl {
   private state: State = 'stopped';
@@ -119,29 +84,31 @@ export class ClientServer implements ClientsControl {
   /** Listeners left behind by a port change: they accept nothing new but keep their sessions. */
   private readonly draining = new Set<http.Server>();
   private readonly wss: WebSocketServer;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions: SessionRegistry;
   private readonly gates = new MaintenanceGates();
   private startedAt: number | null = null;
   private lastError: string | null = null;
   private override: { host?: string; port?: number } = {};
   private starting: Promise<ServerStatus> | null = null;
-  private sweepTimer: TimerHandle | null = null;
-  private changeTimer: TimerHandle | null = null;
-  private lastChangeEmit = -Infinity;
-  private connectionsChanged = false;
-  private readonly idleTimeoutMs: number;
-  private readonly throttleMs: number;
   private readonly logger: Pick<Console, 'info' | 'warn' | 'error'>;
 
   constructor(private readonly opts: ClientServerOptions) {
-    this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    this.throttleMs = opts.changeThrottleMs ?? 250;
     this.logger = opts.logger ?? console;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_MESSAGE_BYTES,
       perMessageDeflate: false,
       clientTracking: false,
+    });
+    this.sessions = new SessionRegistry({
+      clock: opts.clock,
+      idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      throttleMs: opts.changeThrottleMs ?? 250,
+      onChanged: (sessions, connections) => {
+        this.opts.onSessionsChanged?.(sessions, connections);
+        // The status carries the session count, so whoever shows it (the server panel, the tray) hears of it.
+        if (connections) this.opts.onStateChanged?.(this.status());
+      },
     });
   }
 
@@ -170,7 +137,7 @@ export class ClientServer implements ClientsControl {
       addresses: this.state === 'running' ? this.addresses(host, port) : [],
       startedAt: this.startedAt === null ? null : toLocalIso(this.startedAt),
       sessionCount: this.sessions.size,
-      accessTokenRequired: this.opts.settings.get().clientServer.accessToken !== null,
+      accessTokenRequiredFrom: this.opts.settings.get().clientServer.tokenRequiredFrom,
       lastError: this.lastError,
     };
   }
@@ -197,14 +164,17 @@ export class ClientServer implements ClientsControl {
       const { host, port } = this.configured();
       this.setState('starting');
       try {
+        // Before the first client can connect: clients on other machines need it from the start.
+        ensureAccessToken(this.opts.settings);
         this.listener = await this.listen(host, port);
         this.startedAt = this.opts.clock.now();
         this.lastError = null;
-        this.scheduleSweep();
+        this.sessions.startSweeping();
         this.setState('running');
         return this.status();
       } catch (error) {
-        const failure = listenError(error as NodeJS.ErrnoException, host, port);
+        const failure =
+          error instanceof AppFailure ? error : listenError(error as NodeJS.ErrnoException, host, port);
         this.lastError = failure.message;
         this.setState('stopped');
         throw failure;
@@ -223,15 +193,10 @@ export class ClientServer implements ClientsControl {
     this.listener = null;
     this.draining.clear();
     const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    await Promise.all(
-      [...this.sessions.values()].map((s) =>
-        this.closeSession(s, CloseCode.goingAway, 'The server is stopping.'),
-      ),
-    );
+    await this.sessions.closeAll(CloseCode.goingAway, 'The server is stopping.');
     for (const s of servers) s.closeAllConnections();
     await Promise.all(closing);
-    if (this.sweepTimer) this.opts.clock.clearTimeout(this.sweepTimer);
-    this.sweepTimer = null;
+    this.sessions.stopSweeping();
     this.startedAt = null;
     this.setState('stopped');
     return this.status();
@@ -293,8 +258,8 @@ export class ClientServer implements ClientsControl {
   }
 
   private onHttpRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method === 'GET' && url.pathname === '/health') {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'GET' && path === '/health') {
       sendJson(res, 200, {
         state: this.state,
         protocol: PROTOCOL_VERSION,
@@ -305,7 +270,7 @@ export class ClientServer implements ClientsControl {
       });
       return;
     }
-    if (url.pathname.startsWith(CONNECT_PATH_PREFIX)) {
+    if (path.startsWith(CONNECT_PATH_PREFIX)) {
       sendJson(res, 426, {
         ok: false,
         error: {
@@ -326,198 +291,108 @@ export class ClientServer implements ClientsControl {
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    if (this.state !== 'running')
-      return rejectUpgrade(
-        socket,
-        503,
-        'BUSY',
-        'The server is not accepting connections right now; try again shortly.',
-      );
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    // The path as sent, not as URL normalises it: "/v1/repositories/.." must be refused as a name.
-    const rawPath = (req.url ?? '/').split('?')[0]!;
-    if (!rawPath.startsWith(CONNECT_PATH_PREFIX))
-      return rejectUpgrade(socket, 404, 'NOT_FOUND', 'Connect to /v1/repositories/<name>.');
-    let name: string;
+    let admission: Admission;
     try {
-      name = decodeURIComponent(rawPath.slice(CONNECT_PATH_PREFIX.length));
-    } catch {
-      return rejectUpgrade(
-        socket,
-        400,
-        'INVALID_ARGUMENT',
-        'The repository name in the address is not valid URL encoding.',
-      );
-    }
-    const validName = RepositoryName.safeParse(name);
-    if (!validName.success)
-      return rejectUpgrade(
-        socket,
-        400,
-        'INVALID_ARGUMENT',
-        `"${name.slice(0, 80)}" is not a valid repository name: ${validName.error.issues[0]!.message}`,
-      );
-    const token = this.opts.settings.get().clientServer.accessToken;
-    if (token !== null) {
-      const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
-      const given = url.searchParams.get('token') ?? bearer;
-      if (!sameSecret(given, token))
-        return rejectUpgrade(
-          socket,
-          401,
-          'UNAUTHORIZED',
-          given === null
-            ? 'This server requires an access token: add ?token=… to the address or send "Authorization: Bearer …".'
-            : 'The access token is wrong. Ask the administrator for the current one.',
-        );
-    }
-    const canonical = this.opts.store.resolve(name);
-    if (!canonical) return rejectUpgrade(socket, 404, 'NOT_FOUND', `There is no repository named "${name}".`);
-    const gate = this.gates.reasonFor(canonical);
-    if (gate) return rejectUpgrade(socket, 503, 'BUSY', gate);
-    let repo: Repository;
-    try {
-      repo = this.opts.store.open(canonical);
+      admission = admit(req, {
+        running: this.state === 'running',
+        settings: this.opts.settings.get().clientServer,
+        store: this.opts.store,
+        gates: this.gates,
+        isLocalPeer: this.opts.isLocalPeer,
+      });
     } catch (error) {
-      const code = error instanceof AppFailure ? error.code : 'INTERNAL';
-      return rejectUpgrade(
-        socket,
-        500,
-        code,
-        `Repository "${canonical}" cannot be opened: ${(error as Error).message}`,
-      );
+      this.logger.error('Client admission failed', error);
+      return rejectUpgrade(socket, 500, 'INTERNAL', 'The server could not check this connection.');
     }
-    const label = cleanLabel(url.searchParams.get('client'));
-    const address = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
-    this.wss.handleUpgrade(req, socket as Socket, head, (ws) =>
-      this.accept(ws, canonical, repo, label, address),
-    );
+    if (admission.ok) {
+      const { repository, repo, label, address } = admission;
+      this.wss.handleUpgrade(req, socket as Socket, head, (ws) =>
+        this.accept(new Session(randomUUID(), label, address, repository, repo, ws, this.opts.clock.now())),
+      );
+    } else if ('closeCode' in admission) {
+      // The handshake completes only to carry the reason: no session, no message handler (whatever the
+      // page sends is dropped unread), and the socket closes at once.
+      this.wss.handleUpgrade(req, socket as Socket, head, (ws) => {
+        ws.on('error', () => undefined);
+        ws.close(admission.closeCode, closeReason(admission.message));
+        setTimeout(() => ws.terminate(), 2_000).unref();
+      });
+    } else {
+      rejectUpgrade(socket, admission.status, admission.code, admission.message);
+    }
   }
 
-  private accept(ws: WebSocket, repository: string, repo: Repository, label: string, address: string): void {
-    const session = new Session(randomUUID(), label, address, repository, repo, ws, this.opts.clock.now());
-    ws.on('error', (error) => this.logger.warn(`Client ${label} (${address}): ${error.message}`));
+  private accept(session: Session): void {
+    const ws = session.socket;
+    ws.on('error', (error) =>
+      this.logger.warn(`Client ${session.label} (${session.address}): ${error.message}`),
+    );
     // A gate closed or the server stopped while the handshake completed: refuse, with the reason.
-    const gate = this.gates.reasonFor(repository);
+    const gate = this.gates.reasonFor(session.repository);
     if (gate || this.state !== 'running') {
       ws.close(CloseCode.disconnected, closeReason(gate ?? 'The server is stopping.'));
       return;
     }
-    this.sessions.set(session.id, session);
-    ws.on('close', () => {
-      this.sessions.delete(session.id);
-      this.changed(true);
-    });
+    this.sessions.add(session);
     ws.on('ping', () => (session.lastActivity = this.opts.clock.now()));
     ws.on('message', (data, isBinary) => this.onMessage(session, data as Buffer, isBinary));
     const welcome: WelcomeMessage = {
-      welcome: { protocol: PROTOCOL_VERSION, repository, sessionId: session.id, label },
+      welcome: {
+        protocol: PROTOCOL_VERSION,
+        repository: session.repository,
+        sessionId: session.id,
+        label: session.label,
+      },
     };
     ws.send(JSON.stringify(welcome));
-    this.changed(true);
   }
 
   private onMessage(session: Session, data: Buffer, isBinary: boolean): void {
     session.lastActivity = this.opts.clock.now();
     session.operations++;
-    const response = isBinary
-      ? {
-          id: null,
-          ok: false,
-          error: { code: 'INVALID_ARGUMENT', message: 'Send requests as JSON text messages, not binary.' },
-        }
-      : answerRequest(session.repo, data.toString('utf8'), session.label);
-    // The client may have gone while we worked; send() on a closed socket is a no-op with this callback.
-    session.socket.send(JSON.stringify(response), () => undefined);
-    this.changed(false);
-  }
-
-  /** Coalesces registry changes into at most one clientsChanged per throttle window. */
-  private changed(connections: boolean): void {
-    this.connectionsChanged ||= connections;
-    if (this.changeTimer) return;
-    const wait = this.lastChangeEmit + this.throttleMs - this.opts.clock.now();
-    if (wait <= 0) return this.flushChanges();
-    this.changeTimer = this.opts.clock.setTimeout(() => {
-      this.changeTimer = null;
-      this.flushChanges();
-    }, wait);
-  }
-
-  private flushChanges(): void {
-    this.lastChangeEmit = this.opts.clock.now();
-    const connections = this.connectionsChanged;
-    this.connectionsChanged = false;
-    this.opts.onSessionsChanged?.(this.listSessions(), connections);
-    // The status carries the session count, so whoever shows it (the server panel, the tray) hears of it.
-    if (connections) this.opts.onStateChanged?.(this.status());
-  }
-
-  private scheduleSweep(): void {
-    const every = Math.max(50, Math.min(30_000, Math.floor(this.idleTimeoutMs / 4)));
-    this.sweepTimer = this.opts.clock.setTimeout(() => {
-      const now = this.opts.clock.now();
-      for (const session of this.sessions.values()) {
-        if (now - session.lastActivity >= this.idleTimeoutMs) {
-          const seconds = Math.round(this.idleTimeoutMs / 1000);
-          void this.closeSession(
-            session,
-            CloseCode.idle,
-            `No request for ${seconds} s: the idle connection was closed.`,
-          );
-        }
-      }
-      if (this.state === 'running' || this.state === 'starting') this.scheduleSweep();
-    }, every);
-  }
-
-  /** Sends a notice, then closes with the code and reason; resolves when the socket has closed. */
-  private closeSession(session: Session, code: number, reason: string): Promise<void> {
-    const socket = session.socket;
-    if (socket.readyState === socket.OPEN) {
-      this.send(session, {
-        notice: { kind: 'disconnect', message: reason, at: toLocalIso(this.opts.clock.now()) },
-      });
-      socket.close(code, closeReason(reason));
-      // A peer that never answers the close handshake is cut off.
-      const force = setTimeout(() => socket.terminate(), 2_000);
-      force.unref();
-      void session.closed.then(() => clearTimeout(force));
-    } else if (socket.readyState !== socket.CLOSED) {
-      socket.terminate();
+    let response: unknown;
+    try {
+      response = isBinary
+        ? {
+            id: null,
+            ok: false,
+            error: { code: 'INVALID_ARGUMENT', message: 'Send requests as JSON text messages, not binary.' },
+          }
+        : answerRequest(session.repo, data.toString('utf8'), session.label);
+    } catch (error) {
+      // answerRequest answers every problem it knows of; anything else is a bug, and must not stop the server.
+      this.logger.error(`Request of ${session.label} (${session.address}) failed`, error);
+      response = {
+        id: null,
+        ok: false,
+        error: { code: 'INTERNAL', message: 'The server could not answer this request; it keeps serving.' },
+      };
     }
-    return session.closed;
-  }
-
-  private send(session: Session, message: ServerNotice): void {
-    session.socket.send(JSON.stringify(message), () => undefined);
+    session.socket.send(JSON.stringify(response), () => undefined);
+    this.sessions.worked();
   }
 
   listSessions(): ClientSession[] {
-    return [...this.sessions.values()].map((s) => s.toJSON());
+    return this.sessions.list();
   }
 
   /** Closes one session (admin "disconnect"), with code 4001 and a reason. */
   async disconnect(id: string, reason = 'Disconnected by the administrator.'): Promise<void> {
     const session = this.sessions.get(id);
     if (!session) throw new AppFailure('NOT_FOUND', 'That client is no longer connected.');
-    await this.closeSession(session, CloseCode.disconnected, reason);
+    await this.sessions.close(session, CloseCode.disconnected, reason);
   }
 
   // ClientsControl ---------------------------------------------------------------------------------
 
-  private sessionsOf(repository: string): Session[] {
-    const key = repository.toLowerCase();
-    return [...this.sessions.values()].filter((s) => s.repository.toLowerCase() === key);
-  }
-
   connectedCount(repository: string): number {
-    return this.sessionsOf(repository).length;
+    return this.sessions.of(repository).length;
   }
 
   notify(repository: string, notice: { kind: string; message: string }): void {
     const at = toLocalIso(this.opts.clock.now());
-    for (const session of this.sessionsOf(repository)) this.send(session, { notice: { ...notice, at } });
+    for (const session of this.sessions.of(repository))
+      this.sessions.send(session, { notice: { ...notice, at } });
   }
 
   hold(repository: string, reason: string): () => void {
@@ -525,16 +400,15 @@ export class ClientServer implements ClientsControl {
   }
 
   async disconnectAll(repository: string, reason: string): Promise<number> {
-    const sessions = this.sessionsOf(repository);
-    await Promise.all(sessions.map((s) => this.closeSession(s, CloseCode.disconnected, reason)));
+    const sessions = this.sessions.of(repository);
+    await Promise.all(sessions.map((s) => this.sessions.close(s, CloseCode.disconnected, reason)));
     return sessions.length;
   }
 
   /** Stops listening and releases every timer, for the core's stop(). */
   async close(): Promise<void> {
     await this.stop();
-    if (this.changeTimer) this.opts.clock.clearTimeout(this.changeTimer);
-    this.changeTimer = null;
+    this.sessions.dispose();
     // The WebSocketServer (noServer, no tracking) holds no handle; leaving it open lets start() work again.
   }
 }

@@ -234,7 +234,9 @@ describe('client protocol v1: bad input (each answered, the connection and the s
   });
 
   it('a wrong or missing token is refused with 401; the right one in header or query is accepted', async () => {
-    const t = await setup({ accessToken: 'correct-horse-battery' });
+    const t = await setup({
+      clientSettings: { accessToken: 'correct-horse-battery', tokenRequiredFrom: 'every-client' },
+    });
     expect(await refusal(t.connect('Main'))).toMatchObject({
       status: 401,
       code: 'UNAUTHORIZED',
@@ -253,7 +255,7 @@ describe('client protocol v1: bad input (each answered, the connection and the s
     expect(
       (await t.connect('Main', { token: 'correct-horse-battery', tokenIn: 'query' })).welcome,
     ).toBeTruthy();
-    expect(t.server.status().accessTokenRequired).toBe(true);
+    expect(t.server.status().accessTokenRequiredFrom).toBe('every-client');
   });
 
   it('a client that connects and never speaks is closed after the idle timeout', async () => {

@@ -18,6 +18,8 @@ export const CloseCode = {
   tooLarge: 1009,
   /** The administrator, a backup or a restore disconnected the clients of a repository. */
   disconnected: 4001,
+  /** A web page whose origin is not allowed tried to connect (cross-site WebSocket hijacking). */
+  forbiddenOrigin: 4003,
   /** The client sent nothing for too long. */
   idle: 4008,
 } as const;

@@ -3,21 +3,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { systemClock, type Clock } from '../clock';
 import { RepoClient, type ConnectOptions } from '../client/repo-client';
+import type { ClientServerSettings } from '../../shared/settings-schema';
 import { MemorySettingsBackend, SettingsService } from '../settings';
 import { RepositoryStore } from '../storage';
 import { ClientServer, type ClientServerOptions } from './client-server';
 
 /** A real client server on 127.0.0.1 (a free port) over a temp data directory, and its clients. */
 export async function startTestServer(
-  opts: Partial<ClientServerOptions> & { repositories?: string[]; clock?: Clock; accessToken?: string } = {},
+  opts: Partial<ClientServerOptions> & {
+    repositories?: string[];
+    clock?: Clock;
+    /** The client-server settings to start with (the token, who needs it, allowed origins). */
+    clientSettings?: Partial<ClientServerSettings>;
+  } = {},
 ) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'client-server-'));
   const clock = opts.clock ?? systemClock;
   const store = new RepositoryStore({ dataDir, clock });
   for (const name of opts.repositories ?? ['Main']) store.create(name);
   const settings = new SettingsService(new MemorySettingsBackend());
-  if (opts.accessToken)
-    settings.update('clientServer', { ...settings.get().clientServer, accessToken: opts.accessToken });
+  if (opts.clientSettings)
+    settings.update('clientServer', { ...settings.get().clientServer, ...opts.clientSettings });
   const server = new ClientServer({ store, settings, clock, logger: quietLogger, ...opts });
   server.overrideAddress({ host: '127.0.0.1', port: 0 });
   await server.start();

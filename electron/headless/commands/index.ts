@@ -8,6 +8,7 @@ import { serveCommand } from './serve';
 import { scheduleCommand } from './schedule';
 import { statusCommand } from './status';
 import { backupCommand } from './backup';
+import { tokenCommand } from './token';
 
 /** One CLI command: its usage line and what it does with its arguments (after the command name). */
 export interface CliCommand {
@@ -27,4 +28,5 @@ export const commands: Record<string, CliCommand> = {
   backup: backupCommand,
   schedule: scheduleCommand,
   status: statusCommand,
+  token: tokenCommand,
 };

@@ -15,7 +15,7 @@ export function serverStatus(patch: Partial<ServerStatus> = {}): ServerStatus {
     addresses: ['ws://127.0.0.1:53400/v1/repositories/<name>'],
     startedAt: '2026-11-23T08:00:00.000+00:00',
     sessionCount: 2,
-    accessTokenRequired: false,
+    accessTokenRequiredFrom: 'other-machines',
     lastError: null,
     ...patch,
   });

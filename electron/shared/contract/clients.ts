@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TokenRequiredFrom } from '../settings-schema';
 import { event, method } from './define';
 
 export const ServerStatus = z.object({
@@ -10,7 +11,8 @@ export const ServerStatus = z.object({
   /** ISO 8601 of the moment the listener started; null when stopped. */
   startedAt: z.string().nullable(),
   sessionCount: z.number().int().nonnegative(),
-  accessTokenRequired: z.boolean(),
+  /** Who must present the access token: clients on other machines, or every client. */
+  accessTokenRequiredFrom: TokenRequiredFrom,
   /** Why the last start or port change failed, for the server panel. */
   lastError: z.string().nullable(),
 });
@@ -27,6 +29,12 @@ export const ClientSession = z.object({
 });
 export type ClientSession = z.infer<typeof ClientSession>;
 
+export const ClientAccessToken = z.object({
+  token: z.string(),
+  requiredFrom: TokenRequiredFrom,
+});
+export type ClientAccessToken = z.infer<typeof ClientAccessToken>;
+
 const NoInput = z.object({}).strict().optional();
 
 export const clientMethods = {
@@ -39,6 +47,16 @@ export const clientMethods = {
     'Listen on another port; if it is in use, PORT_IN_USE and the old port keeps serving.',
   ),
   listClients: method(NoInput, z.array(ClientSession), 'The connected clients.'),
+  getClientAccessToken: method(
+    NoInput,
+    ClientAccessToken,
+    'The token test tools present (made on the first start), and who must present it.',
+  ),
+  newClientAccessToken: method(
+    NoInput,
+    ClientAccessToken,
+    'Replace the access token: connected clients stay, new connections need the new one.',
+  ),
   disconnectClient: method(
     z.object({ id: z.string().min(1), reason: z.string().max(200).optional() }),
     z.null(),

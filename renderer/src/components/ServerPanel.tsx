@@ -3,6 +3,7 @@ import type { ServerInfo } from '../../../electron/shared/contract/server-info';
 import { formatDuration } from '../format/time';
 import type { Live } from '../state/live';
 import { useNow } from '../state/live';
+import { AccessTokenFact } from './AccessTokenFact';
 import { LiveContent, Panel } from './Panel';
 
 const STATE_WORDS: Record<ServerStatus['state'], string> = {
@@ -55,8 +56,7 @@ export function ServerPanel({ status, info }: { status: Live<ServerStatus>; info
               </dd>
               <dt>Connected clients</dt>
               <dd>{s.sessionCount}</dd>
-              <dt>Access token</dt>
-              <dd>{s.accessTokenRequired ? 'Required from every client' : 'Not required'}</dd>
+              <AccessTokenFact requiredFrom={s.accessTokenRequiredFrom} />
             </dl>
           </>
         )}
