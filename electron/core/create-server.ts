@@ -81,8 +81,8 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       announceRepositories();
     }, WRITES_ANNOUNCED_EVERY_MS);
   };
-  const store = new RepositoryStore({ dataDir, clock, onWritten: announceWritesSoon });
   const serverDb = new ServerDb({ dataDir, clock });
+  const store = new RepositoryStore({ dataDir, clock, serverDb, onWritten: announceWritesSoon, logger });
   const clientServer = new ClientServer({
     store,
     settings,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { repositoryKey } from '../../shared/repository-name';
 import { toLocalIso, type Clock } from '../clock';
 import { runMigrations } from './migrations/runner';
 import { openDatabase } from './open-database';
@@ -24,6 +25,10 @@ export class ServerDb {
     this.clock = opts.clock;
     this.db = openDatabase(this.file);
     try {
+      // SQL compares repository names the way the code does (COLLATE NOCASE folds ASCII only).
+      this.db.function('repository_key', { deterministic: true }, (name) =>
+        typeof name === 'string' ? repositoryKey(name) : null,
+      );
       runMigrations(this.db, serverMigrations, 'server database');
     } catch (error) {
       this.db.close();

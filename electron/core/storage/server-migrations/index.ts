@@ -1,6 +1,7 @@
 import type { Migration } from '../migrations/runner';
 import { audit } from './001-audit';
 import { backupHistory } from './002-backup-history';
+import { repositoryCatalog } from './003-repository-catalog';
 
 /** Every server.sqlite schema step, in order. Append one line per new migration file. */
-export const serverMigrations: Migration[] = [audit, backupHistory];
+export const serverMigrations: Migration[] = [audit, backupHistory, repositoryCatalog];
