@@ -25,6 +25,7 @@ import {
 } from './support/archives';
 import {
   cellOf,
+  choose,
   fullPageScreenshot,
   historyTable,
   repositoriesTable,
@@ -50,18 +51,6 @@ const RECORD_PROGRESS_BARS = `(() => {
   }).observe(document.body, { subtree: true, childList: true });
 })()`;
 const progressBarsSeen = (page: Page) => page.evaluate('[...window.progressBarsSeen]') as Promise<string[]>;
-
-/**
- * Checks a checkbox or radio from the keyboard, as a keyboard user would. (React Aria draws its own box
- * over a visually hidden input, so a pointer click on the input itself lands on the label.)
- */
-async function choose(control: Locator): Promise<void> {
-  if (!(await control.isChecked())) {
-    await control.focus();
-    await control.press('Space');
-  }
-  await expect(control).toBeChecked();
-}
 
 /** The <dd> after the <dt> with this term, in the archive's manifest preview. */
 const fact = (facts: Locator, term: string) =>

@@ -10,7 +10,7 @@ test('create a repository from the toolbar and see it listed; no serious axe vio
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Add repository' });
   await dialog.getByLabel('Repository name').fill('.bad');
-  await expect(dialog).toContainText('The name cannot start with a dot or a space.');
+  await expect(dialog).toContainText('The name cannot start with a dot, a space or a combining mark.');
   await dialog.getByLabel('Repository name').fill('login');
   const axeDialog = await new AxeBuilder({ page }).analyze();
   await dialog.getByRole('button', { name: 'Create' }).click();

@@ -45,3 +45,15 @@ export async function fullPageScreenshot(page: Page, path: string) {
   await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path, fullPage: true });
 }
+
+/**
+ * Checks a checkbox or radio from the keyboard, as a keyboard user would. (React Aria draws its own box
+ * over a visually hidden input, so a pointer click on the input itself lands on the label.)
+ */
+export async function choose(control: Locator): Promise<void> {
+  if (!(await control.isChecked())) {
+    await control.focus();
+    await control.press('Space');
+  }
+  await expect(control).toBeChecked();
+}

@@ -1,5 +1,6 @@
 import type { CoreHandlers } from '../shared/contract';
 import type { RepositorySummary } from '../shared/contract/repositories';
+import { sameRepositoryName } from '../shared/repository-name';
 import { AppFailure } from '../shared/result';
 import type { ClientsControl } from './clients-control';
 import type { EventBus } from './event-bus';
@@ -20,7 +21,7 @@ export interface RepositoriesDeps {
 /** Renames (or, with `to` null, removes) a repository in the auto-backup's selection. */
 function followInBackupSettings(settings: SettingsService, from: string, to: string | null): void {
   const backup = settings.get().backup;
-  const same = (n: string) => n.toLowerCase() === from.toLowerCase();
+  const same = (n: string) => sameRepositoryName(n, from);
   if (!backup.repositories.some(same)) return;
   const repositories = backup.repositories.flatMap((n) => (same(n) ? (to === null ? [] : [to]) : [n]));
   settings.update('backup', { ...backup, repositories });

@@ -96,7 +96,7 @@ export class BackupHistory {
       ? this.db.prepare('SELECT * FROM backup_history ORDER BY id DESC LIMIT ?').all(limit)
       : this.db
           .prepare(
-            'SELECT * FROM backup_history WHERE repository = ? COLLATE NOCASE ORDER BY id DESC LIMIT ?',
+            'SELECT * FROM backup_history WHERE repository_key(repository) = repository_key(?) ORDER BY id DESC LIMIT ?',
           )
           .all(options.repository, limit)) as unknown as Row[];
     return rows.map((r) => ({

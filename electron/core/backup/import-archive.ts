@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ConflictPolicy } from '../../shared/contract/archives';
-import { RepositoryName } from '../../shared/repository-name';
+import { nameWithSuffix, RepositoryName, sameRepositoryName } from '../../shared/repository-name';
 import { AppFailure } from '../../shared/result';
 import type { ClientsControl } from '../clients-control';
 import { migrate } from '../storage/migrations';
@@ -56,8 +56,7 @@ function validTarget(name: string): string {
 /** `<name>-Restore1`, `-Restore2`, …: the first that is free. */
 export function restoreName(store: RepositoryStore, name: string): string {
   for (let n = 1; ; n++) {
-    const suffix = `-Restore${n}`;
-    const candidate = name.slice(0, 64 - suffix.length) + suffix;
+    const candidate = nameWithSuffix(name, `-Restore${n}`);
     if (!store.resolve(candidate)) return candidate;
   }
 }
@@ -156,7 +155,9 @@ function giveUniqueId(store: RepositoryStore, snapshot: string, replacing: strin
   const db = new DatabaseSync(snapshot);
   try {
     const id = (db.prepare("SELECT value FROM meta WHERE key = 'id'").get() as { value: string }).value;
-    const taken = store.list().some((r) => r.id === id && r.name.toLowerCase() !== replacing?.toLowerCase());
+    const taken = store
+      .list()
+      .some((r) => r.id === id && !(replacing !== null && sameRepositoryName(r.name, replacing)));
     if (taken) db.prepare("UPDATE meta SET value = ? WHERE key = 'id'").run(randomUUID());
   } finally {
     db.close();

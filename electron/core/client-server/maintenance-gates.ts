@@ -1,3 +1,5 @@
+import { repositoryKey } from '../../shared/repository-name';
+
 /**
  * Per-repository gates that refuse new connections while a backup, restore or delete needs the
  * repository to itself. Holds nest: the gate opens again when the last hold is released.
@@ -7,7 +9,7 @@ export class MaintenanceGates {
   private nextId = 1;
 
   hold(repository: string, reason: string): () => void {
-    const key = repository.toLowerCase();
+    const key = repositoryKey(repository);
     const id = this.nextId++;
     let reasons = this.holds.get(key);
     if (!reasons) this.holds.set(key, (reasons = new Map()));
@@ -23,7 +25,7 @@ export class MaintenanceGates {
 
   /** Why the repository refuses connections now (the newest hold's reason), or null when it is open. */
   reasonFor(repository: string): string | null {
-    const reasons = this.holds.get(repository.toLowerCase());
+    const reasons = this.holds.get(repositoryKey(repository));
     if (!reasons || reasons.size === 0) return null;
     return [...reasons.values()].at(-1)!;
   }

@@ -26,6 +26,17 @@ const refusal = (promise: Promise<unknown>) =>
   );
 
 describe('client protocol v1: happy path', () => {
+  it('connects to a repository named in any script, by any case or normal form of its name', async () => {
+    const t = await setup({ repositories: ['Тесты входа', '日本語', 'Café'] });
+    const cyrillic = await t.connect('ТЕСТЫ ВХОДА', { label: 'Робот' });
+    expect(cyrillic.welcome).toMatchObject({ repository: 'Тесты входа', label: 'Робот' });
+    await cyrillic.put({ path: 'modules/вход', kind: 'module', content: 'шаг 1' });
+    expect((await t.connect('тесты входа')).welcome.repository).toBe('Тесты входа');
+    expect((await t.connect('日本語')).welcome.repository).toBe('日本語');
+    expect((await t.connect('Cafe\u0301')).welcome.repository).toBe('Café');
+    expect(t.server.connectedCount('тесты ВХОДА')).toBe(2);
+  });
+
   it('greets, then puts, gets, lists and deletes items with versions', async () => {
     const t = await setup();
     const client = await t.connect('main', { label: 'Robot 7' });
@@ -207,12 +218,12 @@ describe('client protocol v1: bad input (each answered, the connection and the s
   }
 
   it.each([
-    ['a/b', '/v1/repositories/a%2Fb', 'letters, digits'],
-    ['a/b unencoded', '/v1/repositories/a/b', 'letters, digits'],
-    ['a\\b', '/v1/repositories/a%5Cb', 'letters, digits'],
+    ['a/b', '/v1/repositories/a%2Fb', 'letters and digits'],
+    ['a/b unencoded', '/v1/repositories/a/b', 'letters and digits'],
+    ['a\\b', '/v1/repositories/a%5Cb', 'letters and digits'],
     ['..', '/v1/repositories/..', 'cannot start with a dot'],
-    ['../escape', '/v1/repositories/..%2F..%2Fserver', 'letters, digits'],
-    ['NUL byte', '/v1/repositories/x%00y', 'letters, digits'],
+    ['../escape', '/v1/repositories/..%2F..%2Fserver', 'letters and digits'],
+    ['NUL byte', '/v1/repositories/x%00y', 'letters and digits'],
     ['65 characters', `/v1/repositories/${'x'.repeat(65)}`, 'at most 64'],
     ['CON', '/v1/repositories/CON', 'reserved by Windows'],
     ['bad encoding', '/v1/repositories/%E0%A4%A', 'URL encoding'],

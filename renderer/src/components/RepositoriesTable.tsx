@@ -2,6 +2,7 @@ import { Cell, Column, Row, Table, TableBody, TableHeader, type Selection } from
 import type { RepositorySummary } from '../../../electron/shared/contract/repositories';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
 import { formatSize } from '../../../electron/shared/format-size';
+import { sameRepositoryName } from '../../../electron/shared/repository-name';
 import { formatRelative } from '../format/time';
 import { useNow, type Live } from '../state/live';
 import { LiveContent, Panel } from './Panel';
@@ -22,8 +23,8 @@ export function RepositoriesTable({
   onOpen,
 }: RepositoriesTableProps) {
   const now = useNow();
-  const included = new Set(backup?.repositories ?? []);
-  const stateOf = (name: string) => backup?.perRepository.find((r) => r.name === name);
+  const isIncluded = (name: string) => (backup?.repositories ?? []).some((n) => sameRepositoryName(n, name));
+  const stateOf = (name: string) => backup?.perRepository.find((r) => sameRepositoryName(r.name, name));
 
   return (
     <Panel id="repositories" title="Repositories">
@@ -66,7 +67,7 @@ export function RepositoriesTable({
                     <Cell className="num">{r.itemCount}</Cell>
                     <Cell className="num">{r.connectedClients}</Cell>
                     <Cell>
-                      {included.has(r.name) ? 'Included' : <span className="muted">Not included</span>}
+                      {isIncluded(r.name) ? 'Included' : <span className="muted">Not included</span>}
                     </Cell>
                     <Cell>
                       {state?.overdue && <span className="badge failed">Overdue</span>}{' '}

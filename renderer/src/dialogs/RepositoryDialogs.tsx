@@ -77,7 +77,7 @@ export function AddRepositoryDialog({ repositories, onClose }: NameDialogProps) 
             setFailure(null);
           }}
           error={touched ? problem : null}
-          description="Letters, digits, spaces, “-”, “_” and “.”; up to 64 characters."
+          description="Letters and digits of any language, spaces, “-”, “_” and “.”; up to 64 characters."
         />
       </form>
     </AppDialog>
@@ -160,7 +160,7 @@ interface DeleteProps {
 export function DeleteRepositoryDialog({ name, clients, onClose }: DeleteProps) {
   const api = useApi();
   const notify = useNotify();
-  const connected = clients.filter((c) => c.repository === name);
+  const connected = clients.filter((c) => sameRepositoryName(c.repository, name));
   const [force, setForce] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
