@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Protocol } from 'electron';
-import { CONTENT_SECURITY_POLICY } from '../headless/web-host';
+import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://renderer`;
