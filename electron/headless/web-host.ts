@@ -4,6 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isMethodName, type Handlers } from '../shared/contract';
+import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy';
+import { JsonTooDeepError, parseBoundedJson } from '../shared/bounded-json';
 import { dispatch } from '../core/dispatch';
 import type { EventBus } from '../core/event-bus';
 import type { AppError, ErrorCode, Result } from '../shared/result';
@@ -35,10 +37,12 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-// The same policy the desktop window uses: our own code only, API calls to our own origin.
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+/** Time a peer has to send its request headers, and its whole request (a slow-loris holds sockets). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Open sockets at once; the Control Panel needs a handful (one event stream per tab). */
+const MAX_CONNECTIONS = 64;
+const MAX_EVENT_STREAMS = 16;
 
 export interface WebHostOptions {
   handlers: Handlers;
@@ -50,6 +54,8 @@ export interface WebHostOptions {
   /** The secret that guards the API; a random one is made when not given. */
   token?: string;
   logger?: Pick<Console, 'error'>;
+  /** Time a peer has to send its request headers (tests shorten it). */
+  headersTimeoutMs?: number;
 }
 
 export interface WebHost {
@@ -78,6 +84,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 function sendError(res: http.ServerResponse, status: number, error: AppError): void {
   sendJson(res, status, { ok: false, error } satisfies Result<never>);
+}
+
+/** "Application/JSON; charset=utf-8" → "application/json". */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -157,12 +168,34 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     fs.createReadStream(file).pipe(res);
   };
 
+  // The names this console answers to, with its port (filled once it listens): the Host of every request
+  // must be one of them, and so must the Origin when a browser sends one. A page on another name
+  // (evil.example resolving to 127.0.0.1: DNS rebinding) or another origin is refused, whatever its token.
+  const ownHosts = new Set<string>();
+  const ownOrigins = new Set<string>();
+  const refusal = (req: http.IncomingMessage, api: boolean): string | null => {
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    if (!ownHosts.has(hostHeader))
+      return `Host "${hostHeader.slice(0, 80)}" is not served here; open the address "repo-server serve" printed.`;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !ownOrigins.has(origin.toLowerCase()))
+      return `Pages from ${origin.slice(0, 80)} may not use this Control Panel.`;
+    // A browser says where a request comes from; the API answers only the Control Panel's own page.
+    const site = req.headers['sec-fetch-site'];
+    if (api && site !== undefined && site !== 'same-origin' && site !== 'none')
+      return 'Only the Control Panel’s own page may call its API.';
+    return null;
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (!['127.0.0.1', 'localhost', '[::1]', host].includes(hostHeader)) {
-      return sendError(res, 403, { code: 'FORBIDDEN', message: `Host "${hostHeader}" is not served here.` });
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, 400, { code: 'INVALID_ARGUMENT', message: 'Malformed address.' });
     }
+    const refused = refusal(req, url.pathname.startsWith('/api/'));
+    if (refused) return sendError(res, 403, { code: 'FORBIDDEN', message: refused });
     if (!url.pathname.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'Only GET is served here.' });
@@ -176,6 +209,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       });
     }
     if (url.pathname === '/api/events') {
+      if (sseClients.size >= MAX_EVENT_STREAMS)
+        return sendError(res, 503, {
+          code: 'BUSY',
+          message: `${MAX_EVENT_STREAMS} Control Panel tabs are open already; close one and reload.`,
+        });
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',
@@ -193,8 +231,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (req.method !== 'POST') {
       return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: `Call ${name} with POST.` });
     }
-    // A JSON content type cannot be sent cross-site without a preflight, which we never grant.
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    // A JSON content type cannot be sent cross-site without a preflight, which we never grant. The whole
+    // media type must match: "application/jsonfoo" is not JSON (parameters such as charset may follow).
+    if (mediaType(req.headers['content-type']) !== 'application/json') {
       return sendError(res, 415, {
         code: 'INVALID_ARGUMENT',
         message: 'Send the argument as application/json.',
@@ -209,18 +248,22 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
     let args: unknown;
     try {
-      args = raw.trim() === '' ? undefined : JSON.parse(raw);
+      args = raw.trim() === '' ? undefined : parseBoundedJson(raw);
     } catch (error) {
       return sendError(res, 400, {
         code: 'INVALID_ARGUMENT',
-        message: `The request body is not valid JSON: ${(error as Error).message}`,
+        message:
+          error instanceof JsonTooDeepError
+            ? `The request body is nested deeper than ${error.maxDepth} levels.`
+            : `The request body is not valid JSON: ${(error as Error).message}`,
       });
     }
     const result = await dispatch(options.handlers, name, args, options.logger);
     sendJson(res, result.ok ? 200 : (STATUS_BY_CODE[result.error.code] ?? 422), result);
   };
 
-  const server = http.createServer((req, res) => {
+  // Timeouts are checked this often (Node's default, 30 s, would let a header timeout run 40 s).
+  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.logger?.error('web host request failed', error);
       if (!res.headersSent)
@@ -228,6 +271,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       else res.end();
     });
   });
+
+  server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, server.headersTimeout);
+  server.maxConnections = MAX_CONNECTIONS;
+  server.on('clientError', (_error, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -238,6 +286,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  // The names this console answers to, with its port: the Host of every request must be one of them, and
+  // so must the Origin when a browser sends one. A page on another name (evil.example resolving to
+  // 127.0.0.1: DNS rebinding) or another origin is refused, whatever token it has.
+  for (const name of new Set(['127.0.0.1', 'localhost', '[::1]', shownHost])) {
+    ownHosts.add(`${name}:${port}`);
+    ownOrigins.add(`http://${name}:${port}`);
+  }
 
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { lockDataDir, type DataDirLock } from '../../core/data-dir-lock';
+import { CONSOLE_TOKEN_FILE, consoleToken, type ConsoleToken } from '../console-token';
 import { startWebHost } from '../web-host';
 import { headlessHostHandlers } from '../host-handlers';
 import { openServer, watchSettingsFile } from '../open-server';
@@ -16,6 +17,8 @@ export interface ServeOptions {
   /** The client listener's host and port for this run (override the settings; port 0 picks a free one). */
   clientHost?: string;
   clientPort?: number;
+  /** Replace the console token kept in the data directory (old bookmarks stop working). */
+  newToken?: boolean;
 }
 
 /** The built Control Panel sits beside the built CLI: out/headless → out/renderer. */
@@ -40,14 +43,18 @@ async function serveLocked(options: ServeOptions, io: CliIo, lock: DataDirLock):
   server.clientServer.overrideAddress({ host: options.clientHost, port: options.clientPort });
   await server.start();
   const stopWatchingSettings = watchSettingsFile(server);
+  const consoleAccess = consoleToken(server.dataDir, { renew: options.newToken });
   const web = await startWebHost({
     handlers: { ...server.handlers, ...headlessHostHandlers },
     events: server.events,
     staticDir: options.staticDir ?? defaultStaticDir(),
     host: options.consoleHost,
     port: options.consolePort,
+    token: consoleAccess.token,
     logger: console,
   });
+  const renewed = TOKEN_RENEWED[consoleAccess.madeBecause ?? 'kept'];
+  if (renewed) io.stdout.write(`${renewed}\n`);
   io.stdout.write(`Repository Server is running. Data directory: ${server.dataDir}\n`);
   io.stdout.write(`Control Panel: ${web.url}\n`);
   lock.setControlPanel(new URL(web.url).origin);
@@ -65,8 +72,17 @@ async function serveLocked(options: ServeOptions, io: CliIo, lock: DataDirLock):
   return 0;
 }
 
+/** One line at start when the console token is not the one a bookmark holds. */
+const TOKEN_RENEWED: Record<NonNullable<ConsoleToken['madeBecause']> | 'kept', string | null> = {
+  kept: null,
+  'first start': null,
+  'asked for': 'A new Control Panel token was made (--new-token): bookmarks with the old one no longer work.',
+  unreadable: `The kept Control Panel token (${CONSOLE_TOKEN_FILE}) could not be used; a new one was made.`,
+  'readable by others': `${CONSOLE_TOKEN_FILE} was readable by other users, so a new token was made (only you can read it).`,
+};
+
 export const serveCommand: CliCommand = {
-  usage: 'serve   [--host H] [--port P] [--console-port C]',
+  usage: 'serve   [--host H] [--port P] [--console-port C] [--new-token]',
   summary: 'server, scheduler and web Control Panel',
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(args, {
@@ -74,6 +90,7 @@ export const serveCommand: CliCommand = {
       port: { type: 'string' },
       'console-host': { type: 'string' },
       'console-port': { type: 'string' },
+      'new-token': { type: 'boolean' },
     });
     return serve(
       {
@@ -82,6 +99,7 @@ export const serveCommand: CliCommand = {
         consolePort: parsePort(values['console-port'] as string | undefined, '--console-port', 53480),
         clientHost: values.host as string | undefined,
         clientPort: values.port === undefined ? undefined : parsePort(values.port as string, '--port', 0),
+        newToken: values['new-token'] === true,
       },
       io,
     );
