@@ -5,15 +5,13 @@ import type { ConflictPolicy } from '../../shared/contract/archives';
 import { nameWithSuffix, RepositoryName, sameRepositoryName } from '../../shared/repository-name';
 import { AppFailure } from '../../shared/result';
 import type { ClientsControl } from '../clients-control';
-import { migrate } from '../storage/migrations';
-import { openDatabase } from '../storage/open-database';
 import type { Repository } from '../storage/repository';
 import type { RepositoryStore } from '../storage/repository-store';
 import { openArchive, type OpenedArchive } from './archive-reader';
 import type { JobContext } from './jobs';
 import { SNAPSHOT_ENTRY } from './manifest';
-import { finishSnapshot } from './sqlite-worker';
 import { makeTempFolder } from './temp-area';
+import { rebuildUntrustedSnapshot } from './untrusted-snapshot';
 import { verifyOpenedArchive } from './verify-archive';
 
 export interface ImportDeps {
@@ -85,10 +83,16 @@ export async function importArchive(
         `A repository named "${existing}" already exists. Choose another name, or rename, merge or replace.`,
       );
     }
-    const snapshot = temp.file(SNAPSHOT_ENTRY);
-    await extractAndCheck(deps, archive, snapshot, job);
-    if (!request.includeHistory && archive.manifest.includesHistory) await finishSnapshot(snapshot, false);
-    bringUpToDate(snapshot);
+    const extracted = temp.file(SNAPSHOT_ENTRY);
+    await extractAndCheck(deps, archive, extracted, job);
+    // Checksums prove the file is the one its manifest describes, not that it is sane: only its checked
+    // rows, in a database of our own schema, are restored.
+    const snapshot = temp.file('rebuilt.sqlite');
+    await rebuildUntrustedSnapshot(extracted, snapshot, {
+      includeHistory: request.includeHistory,
+      label: request.file,
+      signal: job.signal,
+    });
 
     if (!existing || request.onConflict === 'rename') {
       const target = existing ? restoreName(deps.store, name) : name;
@@ -138,16 +142,6 @@ async function extractAndCheck(
     signal: job.signal,
     onBytes: (done, total) => job.progress({ bytesDone: done, bytesTotal: total }),
   });
-}
-
-/** A snapshot from an older schema runs the migrations (on the copy, before it is installed). */
-function bringUpToDate(snapshot: string): void {
-  const db = openDatabase(snapshot);
-  try {
-    migrate(db);
-  } finally {
-    db.close();
-  }
 }
 
 /** Two repositories must never share an id (it names them in manifests): a copy beside its original gets a new one. */

@@ -4,6 +4,8 @@ import { z } from 'zod';
 // forward slashes, no empty or dot segments, so they map safely onto folders if ever exported as files.
 
 export const MAX_ITEM_PATH = 1024;
+/** An item's content is at most this many bytes (it travels in one client message of at most 16 MiB). */
+export const MAX_ITEM_CONTENT_BYTES = 16 * 1024 * 1024;
 
 export const ItemPath = z
   .string({ error: 'path must be a string such as "modules/login".' })
