@@ -13,6 +13,8 @@ export interface RunningServer {
   clientsOrigin: string;
   output: () => string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or a power cut would end it: no goodbye to the open Control Panel. */
+  kill(): Promise<void>;
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -30,8 +32,8 @@ export async function startHeadlessServer(
       'serve',
       '--data-dir',
       dir,
-      '--console-port',
-      '0',
+      // A restart on the same data dir passes its old console port, so an open tab can come back to it.
+      ...(extraArgs.includes('--console-port') ? [] : ['--console-port', '0']),
       // The default client port (53400) would clash between parallel workers: take a free one.
       ...(extraArgs.includes('--port') ? [] : ['--port', '0']),
       ...extraArgs,
@@ -59,6 +61,10 @@ export async function startHeadlessServer(
   });
   const parsed = new URL(url);
   const clients = /Clients connect to: (ws:\/\/[^/\s]+)/.exec(output);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   return {
     url,
     origin: parsed.origin,
@@ -67,13 +73,14 @@ export async function startHeadlessServer(
     clientsOrigin: clients?.[1] ?? '',
     output: () => output,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      child.kill('SIGTERM');
+      await exited;
       // A data dir made here is ours to remove; one passed in belongs to the caller.
       if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CoreHandlers } from '../shared/contract';
 import type { AppInfo } from './app-info';
+import { HEARTBEAT_EVERY_MS } from '../shared/contract/server-info';
 import { systemClock, toLocalIso, type Clock, type TimerHandle } from './clock';
 import { EventBus } from './event-bus';
 import { serverInfoHandlers } from './server-info';
@@ -10,7 +11,7 @@ import { BackupService } from './backup/backup-service';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
-import { listRepositorySummaries, repositoriesHandlers } from './repositories-handlers';
+import { listRepositorySummaries, repositoriesHandlers, setBackupMembership } from './repositories-handlers';
 import { RepositoryStore, ServerDb } from './storage';
 import { MemorySettingsBackend, SettingsService, type SettingsBackend } from './settings';
 import { AutoBackup } from './schedule/auto-backup';
@@ -126,14 +127,17 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
     ...repositoriesHandlers({ store, clients: clientServer, serverDb, events, settings }),
     ...clientAdminHandlers(clientServer, settings),
-    ...archiveHandlers(backups, { onRepositoriesChanged: announceRepositories }),
+    ...archiveHandlers(backups, {
+      onRepositoriesChanged: announceRepositories,
+      onImportedBackupMembership: (name, included) => setBackupMembership(settings, name, included),
+    }),
     ...scheduleHandlers({ settings, store, clock, autoBackup: scheduler, timeZone: options.timeZone }),
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;
   const beat = () => {
     events.emit('heartbeat', { at: toLocalIso(clock.now()) });
-    heartbeat = clock.setTimeout(beat, 30_000);
+    heartbeat = clock.setTimeout(beat, HEARTBEAT_EVERY_MS);
   };
 
   return {
@@ -149,7 +153,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     backups,
     scheduler,
     async start() {
-      heartbeat = clock.setTimeout(beat, 30_000);
+      heartbeat = clock.setTimeout(beat, HEARTBEAT_EVERY_MS);
       if (settings.get().clientServer.autoStart) {
         // A port in use must not keep the rest of the app from starting: the panel shows lastError.
         await clientServer

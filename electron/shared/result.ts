@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'UNSUPPORTED_VERSION',
   'CANCELLED',
   'NOT_SUPPORTED', // e.g. a native picker asked for in the browser host
+  'UNAVAILABLE', // the UI could not reach the server (the connection is lost); nothing was done
   'INTERNAL',
 ] as const;
 

@@ -1,8 +1,9 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ClientSession } from '../../electron/shared/contract/clients';
 import type { BackupStatus } from '../../electron/shared/contract/schedule';
+import { CONNECTION_LOST_AFTER_MS } from '../../electron/shared/contract/server-info';
 import { ApiContext } from './api/context';
 import { App } from './App';
 import { fakeApi } from './testing/fake-api';
@@ -87,5 +88,39 @@ describe('the main window', () => {
     renderApp({ getBackupStatus: async () => status });
     expect(await screen.findByTestId('next-run')).toHaveTextContent('in 3 h 12 min');
     expect(screen.getByTestId('backup-alerts')).toHaveTextContent('Backups overdue: login (never backed up)');
+  });
+});
+
+describe('connection truth in the desktop app (no link, only the heartbeat)', () => {
+  it('silence shows one banner and turns every action off; the next heartbeat brings all back and loads it again', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const api = fakeApi({ listRepositories: async () => [] }, {}, { host: 'electron' });
+      render(
+        <ApiContext.Provider value={api}>
+          <App />
+        </ApiContext.Provider>,
+      );
+      const add = await screen.findByRole('button', { name: 'Add' });
+      expect(add).toBeEnabled();
+      act(() => api.emit('heartbeat', { at: new Date().toISOString() }));
+      const loads = () => api.calls.filter((c) => c.name === 'listRepositories').length;
+      const before = loads();
+
+      // A core that stops beating (hung, crashed) is found out within CONNECTION_LOST_AFTER_MS.
+      await act(() => vi.advanceTimersByTimeAsync(CONNECTION_LOST_AFTER_MS + 1_500));
+      expect(screen.getByTestId('connection-banner')).toHaveTextContent(
+        'Lost the connection to the server — retrying…',
+      );
+      expect(screen.getByRole('button', { name: 'Add' })).toBeDisabled();
+      expect(screen.getByText('Connection lost')).toBeInTheDocument();
+
+      act(() => api.emit('heartbeat', { at: new Date().toISOString() }));
+      await waitFor(() => expect(screen.queryByTestId('connection-banner')).not.toBeInTheDocument());
+      expect(screen.getByRole('button', { name: 'Add' })).toBeEnabled();
+      await waitFor(() => expect(loads()).toBe(before + 1));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { resolveApi } from './api';
 import { ApiContext } from './api/context';
+import { TokenScreen } from './components/TokenScreen';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -10,10 +11,7 @@ const api = resolveApi();
 root.render(
   <StrictMode>
     {'error' in api ? (
-      <main className="fatal" role="alert">
-        <h1>Repository Server</h1>
-        <p>{api.error}</p>
-      </main>
+      <TokenScreen reason="missing" />
     ) : (
       <ApiContext.Provider value={api}>
         <App />

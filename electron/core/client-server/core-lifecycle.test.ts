@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RepoClient } from '../client/repo-client';
+import { CONNECTION_LOST_AFTER_MS, HEARTBEAT_EVERY_MS } from '../../shared/contract/server-info';
 import { createServer, WRITES_ANNOUNCED_EVERY_MS } from '../create-server';
 import { FakeClock } from '../testing/fake-clock';
 import { MemorySettingsBackend } from '../settings';
@@ -58,6 +59,31 @@ describe('the client server inside the core', () => {
       probe.once('error', reject).listen(port, '127.0.0.1', resolve),
     );
     probe.close();
+  });
+
+  it('beats every HEARTBEAT_EVERY_MS while started, and not after stop(): a UI reads silence as loss', async () => {
+    const clock = new FakeClock(Date.parse('2026-11-22T10:00:00Z'));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'core-heartbeat-'));
+    dirs.push(dataDir);
+    const settings = new MemorySettingsBackend();
+    settings.store = { version: 1, clientServer: { autoStart: false } };
+    const server = await createServer({
+      dataDir,
+      appInfo: { name: 'Repository Server', version: '0.0.1' },
+      host: 'headless',
+      settings,
+      clock,
+      logger: quietLogger,
+    });
+    const beats: string[] = [];
+    server.events.on('heartbeat', (p) => beats.push(p.at));
+    await server.start();
+    await clock.advanceBy(HEARTBEAT_EVERY_MS * 3);
+    expect(beats).toHaveLength(3);
+    expect(HEARTBEAT_EVERY_MS * 2).toBeLessThan(CONNECTION_LOST_AFTER_MS);
+    await server.stop();
+    await clock.advanceBy(HEARTBEAT_EVERY_MS * 3);
+    expect(beats).toHaveLength(3);
   });
 
   it('start() leaves the client server stopped when autoStart is off', async () => {

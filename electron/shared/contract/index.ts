@@ -52,12 +52,27 @@ export type ApiClient = {
 
 export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
 
+/**
+ * What a transport knows about its own link, beyond the heartbeat: the web console's event stream
+ * opened, dropped, or was refused because the page's token is not the server's.
+ */
+export type ConnectionSignal = 'open' | 'lost' | 'unauthorized';
+
+export interface ConnectionLink {
+  /** Tells the listener of every change; returns the unsubscribe. */
+  subscribe(listener: (signal: ConnectionSignal) => void): () => void;
+  /** Drop the link and connect again now (the UI heard no heartbeat, or the user asked). */
+  reconnect(): void;
+}
+
 /** The object the preload exposes as `window.api`, and the HTTP bridge implements in a browser. */
 export type RendererApi = ApiClient & {
   /** Subscribe to a core event; returns the unsubscribe. */
   on<E extends EventName>(name: E, listener: EventListener<E>): () => void;
   /** Which host the UI runs in; the desktop app also offers native pickers. */
   readonly host: 'electron' | 'headless';
+  /** The web console's link; the desktop app has none (its core is in-process: the heartbeat tells). */
+  readonly connection?: ConnectionLink;
 };
 
 export const methodNames = Object.keys(methods) as MethodName[];

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { ServerStatus } from '../../../electron/shared/contract/clients';
 import { useApi } from '../api/context';
+import { useConnected } from '../state/connection';
 
 const REQUIRED_FROM: Record<ServerStatus['accessTokenRequiredFrom'], string> = {
   'other-machines': 'Required from clients on other machines',
@@ -16,6 +17,7 @@ export function AccessTokenFact({ requiredFrom }: { requiredFrom: ServerStatus['
   const api = useApi();
   const [token, setToken] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const connected = useConnected();
   const show = async () => {
     const result = await api.getClientAccessToken();
     if (result.ok) setToken(result.value.token);
@@ -27,7 +29,7 @@ export function AccessTokenFact({ requiredFrom }: { requiredFrom: ServerStatus['
       <dd data-testid="access-token">
         {REQUIRED_FROM[requiredFrom]}{' '}
         {token === null ? (
-          <Button className="button small" onPress={() => void show()}>
+          <Button className="button small" isDisabled={!connected} onPress={() => void show()}>
             Show token
           </Button>
         ) : (

@@ -3,6 +3,7 @@ import { Button, Cell, Column, Row, Table, TableBody, TableHeader } from 'react-
 import type { ClientSession } from '../../../electron/shared/contract/clients';
 import { formatRelative, formatWhen } from '../format/time';
 import { useApi } from '../api/context';
+import { useConnected } from '../state/connection';
 import { useNow, type Live } from '../state/live';
 import { LiveContent, Panel } from './Panel';
 
@@ -12,6 +13,7 @@ export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
   const now = useNow();
   const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
   const [pending, setPending] = useState<string | null>(null);
+  const connected = useConnected();
 
   const disconnect = async (c: ClientSession) => {
     setPending(c.id);
@@ -41,7 +43,7 @@ export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
             </TableHeader>
             <TableBody
               items={list}
-              dependencies={[rowErrors, pending, now]}
+              dependencies={[rowErrors, pending, now, connected]}
               renderEmptyState={() => <p className="empty">No client is connected.</p>}
             >
               {(c) => (
@@ -66,7 +68,7 @@ export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
                     <Button
                       className="button small"
                       aria-label={`Disconnect ${c.label}`}
-                      isDisabled={pending === c.id}
+                      isDisabled={pending === c.id || !connected}
                       onPress={() => void disconnect(c)}
                     >
                       Disconnect

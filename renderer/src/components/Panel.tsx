@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { useConnection } from '../state/connection';
 import type { Live } from '../state/live';
 
 /** A titled section of the main window; its load error shows inside it, where the user looks. */
@@ -15,6 +16,7 @@ export function Panel({
   children: ReactNode;
   className?: string;
 }) {
+  const { lastHeardAt } = useConnection();
   return (
     <section
       aria-labelledby={`${id}-title`}
@@ -23,6 +25,12 @@ export function Panel({
     >
       <div className="panel-head">
         <h2 id={`${id}-title`}>{title}</h2>
+        {lastHeardAt !== null && (
+          // The server is not heard: what this panel shows may have changed since.
+          <span className="badge warn stale-badge">
+            Last known, {new Date(lastHeardAt).toLocaleTimeString(undefined, { hour12: false })}
+          </span>
+        )}
         {actions && <div className="panel-actions">{actions}</div>}
       </div>
       {children}

@@ -1,19 +1,38 @@
 import { useEffect, useState } from 'react';
 import type { JobProgress, JobResult } from '../../../electron/shared/contract/archives';
 import { useApi } from '../api/context';
+import { useConnection } from './connection';
 
 export interface TrackedJobs {
   progress: Record<string, JobProgress>;
   results: Record<string, JobResult>;
+  /** Jobs of `tracked` that ended while the connection was lost: how, only the history knows. */
+  ended: string[];
 }
 
 /**
  * Follows every job's progress and end from the moment the dialog opens. It listens before the dialog
- * starts its jobs, so a job that ends before its start call returns is not missed.
+ * starts its jobs, so a job that ends before its start call returns is not missed. After a lost
+ * connection comes back, the tracked jobs no longer running are listed in `ended`.
  */
-export function useJobEvents(): TrackedJobs {
+export function useJobEvents(tracked: string[] = []): TrackedJobs {
   const api = useApi();
-  const [jobs, setJobs] = useState<TrackedJobs>({ progress: {}, results: {} });
+  const { generation } = useConnection();
+  const [jobs, setJobs] = useState<Omit<TrackedJobs, 'ended'>>({ progress: {}, results: {} });
+  const [ended, setEnded] = useState<string[]>([]);
+  const trackedKey = tracked.join('\n');
+  useEffect(() => {
+    if (generation === 0 || trackedKey === '') return;
+    let live = true;
+    void api.listJobs().then((r) => {
+      if (!live || !r.ok) return;
+      const running = new Set(r.value.map((j) => j.jobId));
+      setEnded(trackedKey.split('\n').filter((id) => !running.has(id)));
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, generation, trackedKey]);
   useEffect(() => {
     const offProgress = api.on('jobProgress', (p) =>
       setJobs((j) => ({ ...j, progress: { ...j.progress, [p.jobId]: p } })),
@@ -26,7 +45,7 @@ export function useJobEvents(): TrackedJobs {
       offFinished();
     };
   }, [api]);
-  return jobs;
+  return { ...jobs, ended };
 }
 
 /** 0–100 when the total is known, else null (an indeterminate bar). */

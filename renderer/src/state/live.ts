@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { EventName, EventPayload, RendererApi } from '../../../electron/shared/contract';
 import type { AppError, Result } from '../../../electron/shared/result';
 import { useApi } from '../api/context';
+import { useConnection } from './connection';
 
 export interface Live<T> {
   value: T | null;
@@ -18,10 +19,12 @@ interface LiveOptions<T, E extends EventName> {
 
 /**
  * Load once, then follow the core's events: no polling. An event that carries the value replaces it;
- * an event that only says "something changed" triggers one reload.
+ * an event that only says "something changed" triggers one reload; after a lost connection comes back,
+ * everything loads again (events sent meanwhile were never heard). The last value stays while lost.
  */
 export function useLive<T, E extends EventName = never>({ load, events }: LiveOptions<T, E>): Live<T> {
   const api = useApi();
+  const { generation: connection } = useConnection();
   const [value, setValue] = useState<T | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -41,7 +44,7 @@ export function useLive<T, E extends EventName = never>({ load, events }: LiveOp
     };
     // `load` is a stable module-level function at every call site.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, generation]);
+  }, [api, generation, connection]);
 
   useEffect(() => {
     const offs = Object.entries(events ?? {}).map(([name, pick]) =>
@@ -62,12 +65,17 @@ export function useLive<T, E extends EventName = never>({ load, events }: LiveOp
   return { value, error, reload };
 }
 
-/** The current time, ticking once a second: for "in 3 h 12 min" and uptimes, never for loading data. */
+/**
+ * The current time, ticking once a second: for "in 3 h 12 min" and uptimes, never for loading data.
+ * While the server is not heard it stands still at the moment it was last heard, so "started 59 s ago"
+ * or "running for 3 min" do not go on counting for a server that may be gone.
+ */
 export function useNow(intervalMs = 1000): number {
   const [now, setNow] = useState(() => Date.now());
+  const { lastHeardAt } = useConnection();
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), intervalMs);
     return () => clearInterval(timer);
   }, [intervalMs]);
-  return now;
+  return lastHeardAt ?? now;
 }
