@@ -175,7 +175,8 @@ test('Change Port: a port in use is refused beside the field and the old one kee
     const stillServed = await connect(server, 'Ports', 'After the refused move');
     await stillServed.close();
 
-    // A port nobody uses: free one up and take it.
+    // A port nobody uses: free one up and take it (once the check's own client has gone, so OK does not ask).
+    await expect(page.getByTestId('server-status')).toContainText('Connected clients0');
     const spare = await occupyPort();
     const newPort = portOf(spare);
     await closeServer(spare);
@@ -190,4 +191,105 @@ test('Change Port: a port in use is refused beside the field and the old one kee
   } finally {
     await closeServer(blocker);
   }
+});
+
+test('Change Port checks what was typed: 0, 70000, abc and the panel’s own port are refused beside the field, nothing changes', async ({
+  page,
+  server,
+}) => {
+  const oldPort = Number(new URL(server.clientsOrigin).port);
+  const panelPort = Number(new URL(server.origin).port);
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Change Port' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Change port' });
+  const field = dialog.getByRole('textbox', { name: 'Port' });
+  const cases: Array<[typed: string, message: string]> = [
+    ['0', 'Use a port from 1 to 65535.'],
+    ['-5', 'Enter the port as a whole number, such as 53400.'],
+    ['70000', 'Use a port from 1 to 65535.'],
+    ['abc', 'Enter the port as a whole number, such as 53400.'],
+    ['80.5', 'Enter the port as a whole number, such as 53400.'],
+    ['', 'Enter a port number.'],
+    [
+      String(panelPort),
+      `Port ${panelPort} is this Control Panel's own port; choose another one for the clients.`,
+    ],
+  ];
+  for (const [typed, message] of cases) {
+    await field.fill(typed);
+    await field.press('Enter');
+    await expect(field, typed).toHaveAttribute('aria-invalid', 'true');
+    await expect(field, typed).toHaveAccessibleDescription(new RegExp(message.replace(/[.()]/g, '\\$&')));
+    // What was typed stays as typed: never clamped to 1 or 65535, never put back to the old port.
+    await expect(field).toHaveValue(typed);
+    await expect(field).toBeFocused();
+  }
+  await fullPageScreenshot(page, 'test-results/change-port-invalid.png');
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('server-port')).toHaveText(String(oldPort));
+  const client = await connect(server, 'Nothing', 'still here').catch((e: Error) => e);
+  // The old port still answers (the repository does not exist, which is the answer it gives).
+  expect(String(client)).toContain('There is no repository named "Nothing"');
+});
+
+test('Change Port and Stop with two clients connected ask first, naming 2 clients; Stop then says so truthfully', async ({
+  page,
+  server,
+}) => {
+  await page.goto(server.url);
+  // The first Tab stop is Add, not the button that disconnects everybody.
+  await expect(page.getByRole('button', { name: 'Add', exact: true })).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Add', exact: true })).toBeFocused();
+  await addRepository(page, 'Busy');
+  const a = await connect(server, 'Busy', 'Suite A');
+  const b = await connect(server, 'Busy', 'Suite B');
+  await expect(page.getByTestId('server-status')).toContainText('Connected clients2');
+
+  const spare = await occupyPort();
+  const newPort = portOf(spare);
+  await closeServer(spare);
+  await page.getByRole('button', { name: 'Change Port' }).click();
+  const portDialog = page.getByRole('dialog', { name: 'Change port' });
+  await portDialog.getByRole('textbox', { name: 'Port' }).fill(String(newPort));
+  await portDialog.getByRole('button', { name: 'OK' }).click();
+  const confirmation = portDialog.getByTestId('change-port-confirmation');
+  await expect(confirmation).toContainText('2 clients are connected on port');
+  await expect(portDialog.getByRole('button', { name: 'Back' })).toBeFocused();
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await portDialog.getByRole('button', { name: 'Back' }).click();
+  await portDialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(portDialog).toBeHidden();
+
+  // Stop asks, naming who will be disconnected.
+  await page.getByRole('button', { name: 'Stop server' }).click();
+  const stop = page.getByRole('dialog', { name: 'Stop the server?' });
+  await expect(stop).toContainText('2 clients are connected.');
+  await expect(stop.getByRole('list', { name: 'Clients that will be disconnected' })).toContainText(
+    'Suite A',
+  );
+  await expect(stop.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  expect(await seriousAxeViolations(page)).toEqual([]);
+  await fullPageScreenshot(page, 'test-results/stop-confirmation.png');
+  // Enter on the focused Cancel keeps everything running.
+  await page.keyboard.press('Enter');
+  await expect(stop).toBeHidden();
+  await expect(page.getByTestId('server-status')).toContainText('Connected clients2');
+
+  await page.getByRole('button', { name: 'Stop server' }).click();
+  await stop.getByRole('button', { name: 'Disconnect 2 clients and stop' }).click();
+  await expect(stop).toBeHidden();
+  const notice = page.getByTestId('notice').filter({ hasText: 'The server stopped' });
+  await expect(notice).toContainText('2 clients were disconnected');
+  // Not the green of a success: a destructive action's result is told in a neutral colour.
+  await expect(notice).not.toHaveClass(/notice-ok/);
+  const status = page.getByTestId('server-status');
+  await expect(status).toContainText('Stopped');
+  await expect(status).toContainText('Nothing: clients cannot connect.');
+  await expect(page.getByRole('banner')).toContainText('Server stopped · no client can connect');
+  expect((await a.closed).code).toBe(1001);
+  await b.closed;
+  await fullPageScreenshot(page, 'test-results/server-stopped.png');
 });

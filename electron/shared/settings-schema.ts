@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FOLDER_EXAMPLE, fullPathMessage, isFullPath } from './full-path';
+import { Port } from './port';
 
 // The settings store's schema, shared by the core (which reads and migrates it), the contract (which
 // validates what a UI sends) and the UI (which shows each field's error beside the field).
@@ -20,8 +22,6 @@ export const DAY_NAMES: Record<Day, string> = {
 export const TimeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use a 24-hour time such as 09:30 (00:00 to 23:59).');
-
-const isAbsolutePath = (p: string) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
 
 /**
  * A web origin whose pages may open client connections (a browser-based test tool), written as the
@@ -61,7 +61,7 @@ export type TokenRequiredFrom = z.infer<typeof TokenRequiredFrom>;
 
 export const ClientServerSettings = z.object({
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(1).max(65535).default(53400),
+  port: Port.default(53400),
   /**
    * The secret clients present (`Authorization: Bearer …` or `?token=…`). Made on the first start
    * (null until then); required as `tokenRequiredFrom` says.
@@ -113,7 +113,7 @@ export const validBackupSettings = BackupSettings.extend({
     .string()
     .trim()
     .min(1, 'Choose the folder the backups are written to.')
-    .refine(isAbsolutePath, 'Use a full path, such as /var/backups/repositories or D:\\Backups.'),
+    .refine(isFullPath, fullPathMessage(FOLDER_EXAMPLE)),
   keepLast: z
     .number({ error: 'Enter how many backups to keep.' })
     .int('Enter a whole number.')

@@ -1,12 +1,14 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApi } from './api/context';
 import { BackupAlerts, BackupStatusPanel } from './components/BackupStatusPanel';
 import { ClientsTable } from './components/ClientsTable';
+import { ConnectionBanner } from './components/ConnectionBanner';
 import { HistoryPanel } from './components/HistoryPanel';
 import { MainToolbar, type ToolbarAction } from './components/MainToolbar';
 import { NoticeProvider, useNotify } from './components/Notices';
 import { RepositoriesTable } from './components/RepositoriesTable';
 import { ServerPanel } from './components/ServerPanel';
+import { TokenScreen } from './components/TokenScreen';
 import { ChangePortDialog } from './dialogs/ChangePortDialog';
 import { DesktopSettingsDialog } from './dialogs/DesktopSettingsDialog';
 import { ExportDialog } from './dialogs/ExportDialog';
@@ -17,6 +19,8 @@ import {
   RenameRepositoryDialog,
 } from './dialogs/RepositoryDialogs';
 import { ScheduleDialog } from './dialogs/ScheduleDialog';
+import { stoppedNotice, StopServerDialog } from './dialogs/StopServerDialog';
+import { ConnectionProvider, useConnection } from './state/connection';
 import {
   useBackupStatus,
   useClients,
@@ -26,19 +30,42 @@ import {
   useServerStatus,
 } from './state/control-panel-data';
 
-type OpenDialog = Exclude<ToolbarAction, 'start' | 'stop' | 'backup-now'> | null;
+type OpenDialog = Exclude<ToolbarAction, 'start' | 'backup-now'> | null;
 
 export function App() {
   return (
     <NoticeProvider>
-      <ControlPanel />
+      <ConnectionProvider>
+        <ControlPanelOrTokenScreen />
+      </ConnectionProvider>
     </NoticeProvider>
   );
+}
+
+function ControlPanelOrTokenScreen() {
+  const { status } = useConnection();
+  return status === 'unauthorized' ? <TokenScreen reason="refused" /> : <ControlPanel />;
+}
+
+/** The web console's own port (the client listener cannot take it); none in the desktop app. */
+const panelPort = (host: 'electron' | 'headless') =>
+  host === 'headless' && window.location.port ? Number(window.location.port) : null;
+
+/**
+ * After a dialog closes, focus goes back where it came from; when that is gone (the Delete button is
+ * disabled once the repository is), it goes to the toolbar rather than to the page's body.
+ */
+function keepFocusInThePage() {
+  requestAnimationFrame(() => {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    document.querySelector<HTMLElement>('.toolbar button:not([disabled])')?.focus();
+  });
 }
 
 function ControlPanel() {
   const api = useApi();
   const notify = useNotify();
+  const connection = useConnection();
   const repositories = useRepositories();
   const clients = useClients();
   const serverStatus = useServerStatus();
@@ -47,24 +74,27 @@ function ControlPanel() {
   const history = useHistory();
   const [selectedName, setSelected] = useState<string | null>(null);
   const [dialog, setDialog] = useState<OpenDialog>(null);
+  const lost = connection.status !== 'connected';
 
   const repoList = repositories.value ?? [];
   const names = repoList.map((r) => r.name);
   // A deleted or renamed repository stops being selected.
   const selected = selectedName && names.includes(selectedName) ? selectedName : null;
   const running = serverStatus.value ? serverStatus.value.state === 'running' : null;
+  const connectedClients = clients.value ?? [];
 
   const act = async (action: ToolbarAction) => {
-    if (action === 'start' || action === 'stop') {
-      const result = action === 'start' ? await api.startClientServer() : await api.stopClientServer();
+    if (action === 'start') {
+      const result = await api.startClientServer();
       if (!result.ok) notify('error', result.error.message);
-      else
-        notify(
-          'ok',
-          action === 'start'
-            ? 'The server is accepting clients.'
-            : 'The server stopped; clients were disconnected.',
-        );
+      else notify('ok', 'The server is accepting clients.');
+      serverStatus.reload();
+      return;
+    }
+    if (action === 'stop' && connectedClients.length === 0) {
+      const result = await api.stopClientServer();
+      if (!result.ok) notify('error', result.error.message);
+      else notify('info', stoppedNotice(0));
       serverStatus.reload();
       return;
     }
@@ -72,23 +102,42 @@ function ControlPanel() {
       const result = await api.runBackupNow();
       if (!result.ok) notify('error', `Back up now: ${result.error.message}`);
       else notify('info', 'Backup started: follow it under Automatic backup.');
+      // A run refused before it started still leaves its line in the history.
+      history.reload();
       return;
     }
     setDialog(action);
   };
   const close = () => setDialog(null);
+  // After a dialog closes, and when the selection goes (its Delete button turns disabled under the focus).
+  const before = useRef({ dialog, selected });
+  useEffect(() => {
+    const was = before.current;
+    before.current = { dialog, selected };
+    const closed = was.dialog !== null && dialog === null;
+    const unselected = was.selected !== null && selected === null;
+    if (dialog === null && (closed || unselected)) keepFocusInThePage();
+  }, [dialog, selected]);
 
+  const state = serverStatus.value?.state;
   return (
-    <div className="app">
+    <div className={`app ${lost ? 'is-stale' : ''}`}>
+      <ConnectionBanner />
       <header className="app-header">
         <h1>Repository Server — Control Panel</h1>
         <span className="header-facts">
-          {serverStatus.value && (
-            <span className={`pill ${serverStatus.value.state === 'running' ? 'ok' : 'failed'}`}>
-              Server {serverStatus.value.state} · port {serverStatus.value.port}
-            </span>
+          {lost ? (
+            <span className="pill failed">Connection lost</span>
+          ) : (
+            serverStatus.value && (
+              <span className={`pill ${state === 'running' ? 'ok' : 'failed'}`}>
+                {state === 'running'
+                  ? `Server running · port ${serverStatus.value.port}`
+                  : `Server ${state} · no client can connect`}
+              </span>
+            )
           )}
-          {backup.value && (
+          {backup.value && !lost && (
             <span
               className={`pill ${backup.value.state === 'on' ? 'ok' : backup.value.state === 'paused' ? 'warn' : 'muted'}`}
             >
@@ -102,9 +151,15 @@ function ControlPanel() {
         selected={selected}
         backupRunning={!!backup.value?.running}
         desktop={api.host === 'electron'}
+        offline={lost}
         onAction={(a) => void act(a)}
       />
-      <main>
+      <main aria-describedby={lost ? 'stale-note' : undefined}>
+        {lost && (
+          <p id="stale-note" className="visually-hidden">
+            The server is not answering: everything below is as it was when it was last heard.
+          </p>
+        )}
         <BackupAlerts status={backup.value} />
         <div className="top-grid">
           <ServerPanel status={serverStatus} info={info} />
@@ -116,6 +171,7 @@ function ControlPanel() {
           selected={selected}
           onSelect={setSelected}
           onOpen={(name) => {
+            if (lost) return;
             setSelected(name);
             setDialog('rename');
           }}
@@ -129,14 +185,22 @@ function ControlPanel() {
         <RenameRepositoryDialog name={selected} repositories={repoList} onClose={close} />
       )}
       {dialog === 'delete' && selected && (
-        <DeleteRepositoryDialog name={selected} clients={clients.value ?? []} onClose={close} />
+        <DeleteRepositoryDialog
+          name={selected}
+          clients={connectedClients}
+          inSchedule={backup.value?.repositories ?? []}
+          onClose={close}
+        />
       )}
-      {dialog === 'port' && <ChangePortDialog port={serverStatus.value?.port ?? 53400} onClose={close} />}
+      {dialog === 'stop' && <StopServerDialog clients={connectedClients} onClose={close} />}
+      {dialog === 'port' && serverStatus.value && (
+        <ChangePortDialog status={serverStatus.value} panelPort={panelPort(api.host)} onClose={close} />
+      )}
       {dialog === 'schedule' && <ScheduleDialog repositoryNames={names} onClose={close} />}
       {dialog === 'export' && (
         <ExportDialog repositoryNames={names} initial={selected ? [selected] : []} onClose={close} />
       )}
-      {dialog === 'import' && <ImportDialog repositoryNames={names} onClose={close} />}
+      {dialog === 'import' && <ImportDialog repositoryNames={names} backup={backup.value} onClose={close} />}
       {dialog === 'desktop-settings' && <DesktopSettingsDialog onClose={close} />}
     </div>
   );

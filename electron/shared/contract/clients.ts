@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Port } from '../port';
 import { TokenRequiredFrom } from '../settings-schema';
 import { event, method } from './define';
 
@@ -42,7 +43,7 @@ export const clientMethods = {
   startClientServer: method(NoInput, ServerStatus, 'Start listening for clients.'),
   stopClientServer: method(NoInput, ServerStatus, 'Disconnect every client and stop listening.'),
   changePort: method(
-    z.object({ port: z.number().int().min(1).max(65535) }),
+    z.object({ port: Port }),
     ServerStatus,
     'Listen on another port; if it is in use, PORT_IN_USE and the old port keeps serving.',
   ),

@@ -4,6 +4,7 @@ import type { BackupStatus } from '../../../electron/shared/contract/schedule';
 import { useApi } from '../api/context';
 import { formatSize } from '../../../electron/shared/format-size';
 import { formatDateTime, formatRelative } from '../format/time';
+import { useConnected } from '../state/connection';
 import { useNow, type Live } from '../state/live';
 import { JobProgressBar } from './JobProgressBar';
 import { useNotify } from './Notices';
@@ -20,6 +21,7 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
   const notify = useNotify();
   const now = useNow();
   const [busy, setBusy] = useState(false);
+  const connected = useConnected();
 
   const pause = async (s: BackupStatus) => {
     setBusy(true);
@@ -38,7 +40,11 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
       title="Automatic backup"
       actions={
         status.value && status.value.state !== 'off' ? (
-          <Button className="button small" isDisabled={busy} onPress={() => void pause(status.value!)}>
+          <Button
+            className="button small"
+            isDisabled={busy || !connected}
+            onPress={() => void pause(status.value!)}
+          >
             {status.value.state === 'paused' ? 'Resume' : 'Pause for a day'}
           </Button>
         ) : null
@@ -73,7 +79,7 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
               <dd>
                 {s.targetFolder ? <code>{s.targetFolder}</code> : <span className="muted">Not set</span>}
               </dd>
-              <dt>Connected clients</dt>
+              <dt>If in use</dt>
               <dd>
                 {POLICY_WORDS[s.clientsPolicy]}
                 {s.clientsPolicy === 'disconnect' &&

@@ -1,8 +1,37 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { Button } from 'react-aria-components';
 
 // Results of toolbar actions that have no field to sit beside: shown at the bottom right, errors
-// until dismissed (they carry the core's message), successes for a few seconds.
+// until dismissed (they carry the core's message), successes for a few seconds. The page keeps room
+// below its content for them (--notices-height), so no table button stays hidden under a notice.
+
+/** Measures the notices and tells the page how much room to keep free at the bottom. */
+function useReservedHeight() {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const root = document.documentElement;
+    const observer = new ResizeObserver(() =>
+      root.style.setProperty('--notices-height', `${element.offsetHeight}px`),
+    );
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      root.style.removeProperty('--notices-height');
+    };
+  }, []);
+  return ref;
+}
 
 export interface Notice {
   id: number;
@@ -32,10 +61,11 @@ export function NoticeProvider({ children }: { children: ReactNode }) {
     [dismiss],
   );
   const value = useMemo(() => ({ notify }), [notify]);
+  const region = useReservedHeight();
   return (
     <NoticeContext.Provider value={value}>
       {children}
-      <section className="notices" aria-label="Notifications">
+      <section className="notices" aria-label="Notifications" ref={region}>
         <div role="status" aria-live="polite">
           {notices
             .filter((n) => n.tone !== 'error')

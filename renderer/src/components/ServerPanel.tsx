@@ -38,13 +38,32 @@ export function ServerPanel({ status, info }: { status: Live<ServerStatus>; info
                   <span className="muted"> for {formatDuration(now - Date.parse(s.startedAt))}</span>
                 )}
               </dd>
-              <dt>Listening on</dt>
-              <dd>
-                {s.host}, port <strong data-testid="server-port">{s.port}</strong>
-              </dd>
+              {s.state === 'running' ? (
+                <>
+                  <dt>Listening on</dt>
+                  <dd>
+                    {s.host}, port <strong data-testid="server-port">{s.port}</strong>
+                  </dd>
+                </>
+              ) : (
+                <>
+                  <dt>Listening on</dt>
+                  <dd>
+                    <span className="muted">Nothing: clients cannot connect.</span> When started: {s.host},{' '}
+                    {s.port === 0 ? (
+                      'a free port'
+                    ) : (
+                      <>
+                        port <strong data-testid="server-port">{s.port}</strong>
+                      </>
+                    )}
+                    .
+                  </dd>
+                </>
+              )}
               <dt>Clients connect to</dt>
               <dd>
-                {s.addresses.length === 0 ? (
+                {s.state !== 'running' || s.addresses.length === 0 ? (
                   <span className="muted">—</span>
                 ) : (
                   s.addresses.map((a) => (

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Button, Dialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
+import { useConnected } from '../state/connection';
 
 interface AppDialogProps {
   title: string;
@@ -46,8 +47,18 @@ export function AppDialog({
   );
 }
 
-/** The core's message for a failed call, beside the buttons where the user just pressed OK. */
+/**
+ * The core's message for a failed call, beside the buttons where the user just pressed OK; while the
+ * server is not heard, that instead (the action buttons wait for it).
+ */
 export function FormError({ message }: { message: string | null | undefined }) {
+  const connected = useConnected();
+  if (!connected)
+    return (
+      <p className="form-error" role="status">
+        Waiting for the server: the connection is lost.
+      </p>
+    );
   if (!message) return null;
   return (
     <p className="form-error" role="alert">
@@ -60,6 +71,8 @@ interface FormFooterProps {
   /** The core's message for the last failed call, shown beside the buttons. */
   failure: string | null | undefined;
   onCancel(): void;
+  /** "Cancel" unless said otherwise ("Back" from a confirmation). */
+  cancelLabel?: string;
   /** The action's words: "OK", "Create", "Delete “Orders”"… */
   action: ReactNode;
   onAction(): void;
@@ -68,17 +81,26 @@ interface FormFooterProps {
   danger?: boolean;
 }
 
-/** The usual dialog footer: the form's error, Cancel, and the action. */
-export function FormFooter({ failure, onCancel, action, onAction, disabled, danger }: FormFooterProps) {
+/** The usual dialog footer: the form's error, Cancel, and the action (which waits for the server). */
+export function FormFooter({
+  failure,
+  onCancel,
+  cancelLabel = 'Cancel',
+  action,
+  onAction,
+  disabled,
+  danger,
+}: FormFooterProps) {
+  const connected = useConnected();
   return (
     <>
       <FormError message={failure} />
       <Button className="button" onPress={onCancel} autoFocus={danger}>
-        Cancel
+        {cancelLabel}
       </Button>
       <Button
         className={danger ? 'button danger' : 'button primary'}
-        isDisabled={disabled}
+        isDisabled={disabled || !connected}
         onPress={onAction}
       >
         {action}

@@ -25,6 +25,7 @@ interface TextInputProps {
   isDisabled?: boolean;
   className?: string;
   name?: string;
+  inputMode?: 'numeric' | 'text';
 }
 
 export function TextInput({
@@ -34,6 +35,7 @@ export function TextInput({
   error,
   description,
   className,
+  inputMode,
   ...rest
 }: TextInputProps) {
   return (
@@ -46,7 +48,7 @@ export function TextInput({
       {...rest}
     >
       <Label>{label}</Label>
-      <Input />
+      <Input inputMode={inputMode} />
       {description && <Text slot="description">{description}</Text>}
       <FieldError className="field-error">{error}</FieldError>
     </TextField>

@@ -1,4 +1,6 @@
+import { useEffect } from 'react';
 import type { RendererApi } from '../../../electron/shared/contract';
+import { useApi } from '../api/context';
 import { useLive } from './live';
 
 // What the main window shows, each loaded once and then kept current by the contract's events.
@@ -22,5 +24,26 @@ export const useBackupStatus = () => useLive({ load: loadBackupStatus, events: {
 
 export const useServerInfo = () => useLive({ load: loadServerInfo });
 
-/** History only changes when a job ends: reload then, once. */
-export const useHistory = () => useLive({ load: loadHistory, events: { jobFinished: () => null } });
+/**
+ * History changes when a job ends, and when a backup run starts, ends or fails before any job (a
+ * target that cannot be written): reload then, once — not on every progress step of a run.
+ */
+export function useHistory() {
+  const api = useApi();
+  const history = useLive({ load: loadHistory, events: { jobFinished: () => null } });
+  const { reload } = history;
+  useEffect(() => {
+    let last: string | null = null;
+    return api.on('statusChanged', (s) => {
+      const moment = [
+        s.running?.runId ?? '',
+        s.lastError ?? '',
+        s.retryAt ?? '',
+        ...s.perRepository.map((r) => r.lastResult?.at ?? ''),
+      ].join('|');
+      if (last !== null && moment !== last) reload();
+      last = moment;
+    });
+  }, [api, reload]);
+  return history;
+}
