@@ -278,7 +278,7 @@ test('schedule validation: no days and a relative folder are refused beside the 
 
   await expect(days).toContainText('Choose at least one day of the week.');
   await expect(folder).toHaveAttribute('aria-invalid', 'true');
-  await expect(folder).toHaveAccessibleDescription(/Use a full path, such as \/var\/backups\/repositories/);
+  await expect(folder).toHaveAccessibleDescription(/Enter a full path, such as \/var\/backups\/repositories/);
   await expect(dialog.getByRole('alert').filter({ hasText: 'Some fields need attention' })).toBeVisible();
   expect(await seriousAxeViolations(page)).toEqual([]);
   await fullPageScreenshot(page, 'test-results/schedule-validation.png');

@@ -25,6 +25,29 @@ describe('dispatch', async () => {
   };
   const handlers = { ...server.handlers, ...host };
 
+  it.each([
+    ['previewArchives', { files: ['backups/login.zip'] }, 'files.0'],
+    ['verifyArchives', { files: ['./x.zip'] }, 'files.0'],
+    ['startImport', { items: [{ file: 'x.zip' }] }, 'items.0.file'],
+    [
+      'startExport',
+      { repositories: ['a'], destination: { kind: 'folder', folder: 'out' } },
+      'destination.folder',
+    ],
+  ] as const)(
+    '%s refuses a relative path ("Enter a full path"), never resolving it against the server’s folder',
+    async (method, args, field) => {
+      const result = await dispatch(handlers, method, args);
+      expect(result).toMatchObject({
+        ok: false,
+        error: {
+          code: 'INVALID_ARGUMENT',
+          fields: { [field]: expect.stringMatching(/^Enter a full path, such as /) },
+        },
+      });
+    },
+  );
+
   it('answers a known method with its value', async () => {
     const result = await dispatch(handlers, 'getServerInfo', undefined);
     expect(result).toMatchObject({

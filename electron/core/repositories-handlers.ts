@@ -27,6 +27,17 @@ function followInBackupSettings(settings: SettingsService, from: string, to: str
   settings.update('backup', { ...backup, repositories });
 }
 
+/** Puts a repository in the auto-backup's selection, or takes it out (an import's "Include in automatic backup"). */
+export function setBackupMembership(settings: SettingsService, name: string, included: boolean): void {
+  const backup = settings.get().backup;
+  const inside = backup.repositories.some((n) => sameRepositoryName(n, name));
+  if (inside === included) return;
+  const repositories = included
+    ? [...backup.repositories, name]
+    : backup.repositories.filter((n) => !sameRepositoryName(n, name));
+  settings.update('backup', { ...backup, repositories });
+}
+
 const clientsWord = (n: number) => (n === 1 ? '1 client is' : `${n} clients are`);
 
 /** Every repository with its connected-clients count, as the Control Panel lists them. */

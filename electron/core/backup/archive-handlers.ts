@@ -16,7 +16,11 @@ type ArchiveMethods =
  */
 export function archiveHandlers(
   service: BackupService,
-  options: { onRepositoriesChanged?: () => void } = {},
+  options: {
+    onRepositoriesChanged?: () => void;
+    /** An import asked for the repository it became to be in (or out of) the automatic backup. */
+    onImportedBackupMembership?: (repository: string, included: boolean) => void;
+  } = {},
 ): Pick<CoreHandlers, ArchiveMethods> {
   return {
     startExport: async ({ repositories, destination, includeHistory }) => ({
@@ -39,7 +43,10 @@ export function archiveHandlers(
       jobs: items.map((item) => {
         const { jobId, done } = service.startImportJob(item);
         void done.then((result) => {
-          if (result.status === 'done') options.onRepositoriesChanged?.();
+          if (result.status !== 'done') return;
+          if (item.includeInBackup !== undefined && result.restoredAs)
+            options.onImportedBackupMembership?.(result.restoredAs, item.includeInBackup);
+          options.onRepositoriesChanged?.();
         });
         return { jobId, repository: item.targetName ?? null, file: item.file };
       }),

@@ -39,6 +39,8 @@ export async function openArchive(file: string): Promise<OpenedArchive> {
     throw new AppFailure('NOT_FOUND', `The file ${file} does not exist or cannot be read.`);
   }
   if (!stat.isFile()) throw new AppFailure('INVALID_ARGUMENT', `${file} is not a file.`);
+  // The zip library would say "End of central directory record signature not found".
+  if (stat.size === 0) throw invalid(file, 'This file is empty — it is not a backup archive.');
   let zip: yauzl.ZipFile;
   try {
     zip = await yauzl.openPromise(file, {

@@ -215,6 +215,14 @@ describe('hostile and broken archives', () => {
     expect(verified.manifest).toBeNull();
   });
 
+  it('an empty file is refused in words, not with the zip library’s', async () => {
+    await expectRefused(
+      Buffer.alloc(0),
+      'INVALID_ARCHIVE',
+      /: This file is empty — it is not a backup archive\.$/,
+    );
+  });
+
   it('a file that is not a ZIP is refused', async () => {
     await expectRefused(
       Buffer.from('this is a text file, not an archive\n'.repeat(100)),

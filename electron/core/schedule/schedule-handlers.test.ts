@@ -80,7 +80,7 @@ describe('backup settings', () => {
     ['no days', { days: [] }, 'days', 'Choose at least one day of the week.'],
     ['no times', { times: [] }, 'times', 'Add at least one time of day.'],
     ['a time like 25:00', { times: ['12:30', '25:00'] }, 'times.1', 'Use a 24-hour time such as 09:30'],
-    ['a relative folder', { targetFolder: 'backups' }, 'targetFolder', 'Use a full path'],
+    ['a relative folder', { targetFolder: 'backups' }, 'targetFolder', 'Enter a full path'],
     [
       'an empty folder',
       { targetFolder: '  ' },

@@ -86,7 +86,7 @@ describe('repo-server schedule', () => {
   it.each([
     [['--times', '25:00'], /times\.0: Use a 24-hour time/],
     [['--days', ''], /days: Choose at least one day/],
-    [['--target', 'relative/dir'], /targetFolder: Use a full path/],
+    [['--target', 'relative/dir'], /targetFolder: Enter a full path/],
     [['--keep', '0'], /keepLast: Keep at least 1/],
     [['--repos', 'Alpha,Nope'], /repositories: There is no repository named "Nope"/],
   ])('refuses %j with one line naming the field, and saves nothing', async (flags, message) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClientsPolicy } from '../settings-schema';
+import { ARCHIVE_EXAMPLE, FOLDER_EXAMPLE, fullPath } from '../full-path';
 import { RepositoryName } from '../repository-name';
 import { event, method } from './define';
 
@@ -87,8 +88,11 @@ export const ExportInput = z
     repositories: z.array(z.string().min(1)).min(1, 'Choose at least one repository.'),
     /** A folder gets `<repository>_YYYY-MM-DD-HH-mm-ss.zip` per repository; a file is for one repository. */
     destination: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('folder'), folder: z.string().min(1, 'Choose a destination folder.') }),
-      z.object({ kind: z.literal('file'), file: z.string().min(1, 'Choose a destination file.') }),
+      z.object({
+        kind: z.literal('folder'),
+        folder: fullPath('Choose a destination folder.', FOLDER_EXAMPLE),
+      }),
+      z.object({ kind: z.literal('file'), file: fullPath('Choose a destination file.', ARCHIVE_EXAMPLE) }),
     ]),
     includeHistory: z.boolean().default(true),
   })
@@ -121,12 +125,20 @@ export type VerifyResult = z.infer<typeof VerifyResult>;
 export const ConflictPolicy = z.enum(['fail', 'rename', 'merge', 'replace']);
 export type ConflictPolicy = z.infer<typeof ConflictPolicy>;
 
+/** An archive file named by a person: a full path, never one resolved against the server's folder. */
+export const ArchiveFile = fullPath('Enter the path of an archive (.zip).', ARCHIVE_EXAMPLE);
+
 export const ImportItem = z.object({
-  file: z.string().min(1),
+  file: ArchiveFile,
   /** Defaults to the name in the manifest. */
   targetName: RepositoryName.optional(),
   onConflict: ConflictPolicy.default('fail'),
   includeHistory: z.boolean().default(true),
+  /**
+   * After the import, the repository it became is in the automatic backup (true) or not (false);
+   * left out, its membership stays as it is. A deleted repository left the schedule: this brings it back.
+   */
+  includeInBackup: z.boolean().optional(),
 });
 
 export const HistoryEntry = z.object({
@@ -147,12 +159,12 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const archiveMethods = {
   startExport: method(ExportInput, StartedJobs, 'Export repositories to archives; one job per repository.'),
   previewArchives: method(
-    z.object({ files: z.array(z.string().min(1)).min(1) }),
+    z.object({ files: z.array(ArchiveFile).min(1) }),
     z.array(ArchivePreview),
     'Read each archive’s manifest without reading the whole file.',
   ),
   verifyArchives: method(
-    z.object({ files: z.array(z.string().min(1)).min(1) }),
+    z.object({ files: z.array(ArchiveFile).min(1) }),
     z.array(VerifyResult),
     'Check manifest, every entry’s size and SHA-256, and the snapshot’s integrity.',
   ),

@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Label } from 'react-aria-components';
 import type { JobResult } from '../../../electron/shared/contract/archives';
 import { useApi } from '../api/context';
 import { JobProgressBar } from '../components/JobProgressBar';
 import { formatSize } from '../../../electron/shared/format-size';
+import { FOLDER_EXAMPLE, fullPathProblem } from '../../../electron/shared/full-path';
+import { useConnected } from '../state/connection';
 import { useJobEvents } from '../state/jobs';
 import { AppDialog, FormError } from './AppDialog';
 import { TextInput } from './fields';
@@ -22,21 +24,24 @@ interface StartedJob {
 
 export function ExportDialog({ repositoryNames, initial, onClose }: ExportDialogProps) {
   const api = useApi();
-  const jobs = useJobEvents();
+  const connected = useConnected();
+  const [started, setStarted] = useState<StartedJob[] | null>(null);
+  const jobs = useJobEvents((started ?? []).map((j) => j.jobId));
+  const results = useRef<HTMLUListElement>(null);
   const [chosen, setChosen] = useState<string[]>(initial);
   const [folder, setFolder] = useState('');
   const [includeHistory, setIncludeHistory] = useState(true);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<string | null>(null);
-  const [started, setStarted] = useState<StartedJob[] | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const running = (started ?? []).filter((j) => !jobs.results[j.jobId]);
+  const running = (started ?? []).filter((j) => !jobs.results[j.jobId] && !jobs.ended.includes(j.jobId));
 
   const start = async () => {
     const local: Record<string, string> = {};
     if (chosen.length === 0) local.repositories = 'Choose at least one repository.';
-    if (!folder.trim()) local.destination = 'Choose a destination folder.';
+    const folderProblem = fullPathProblem(folder, 'Choose a destination folder.', FOLDER_EXAMPLE);
+    if (folderProblem) local.destination = folderProblem;
     setErrors(local);
     setFailure(null);
     if (Object.keys(local).length) return;
@@ -59,6 +64,8 @@ export function ExportDialog({ repositoryNames, initial, onClose }: ExportDialog
       return;
     }
     setStarted(result.value.jobs.map((j) => ({ jobId: j.jobId, repository: j.repository })));
+    // The form is gone: the results take the focus, so Escape and Tab go on working in the dialog.
+    requestAnimationFrame(() => results.current?.focus());
   };
 
   const cancelAll = () => {
@@ -91,7 +98,7 @@ export function ExportDialog({ repositoryNames, initial, onClose }: ExportDialog
             <Button className="button" onPress={onClose}>
               Cancel
             </Button>
-            <Button className="button primary" isDisabled={busy} onPress={() => void start()}>
+            <Button className="button primary" isDisabled={busy || !connected} onPress={() => void start()}>
               Export
             </Button>
           </>
@@ -157,7 +164,7 @@ export function ExportDialog({ repositoryNames, initial, onClose }: ExportDialog
           </Checkbox>
         </>
       ) : (
-        <ul className="job-list" aria-label="Exports">
+        <ul className="job-list" aria-label="Exports" ref={results} tabIndex={-1}>
           {started.map((job) => (
             <JobRow
               key={job.jobId}
@@ -165,6 +172,7 @@ export function ExportDialog({ repositoryNames, initial, onClose }: ExportDialog
               result={jobs.results[job.jobId]}
               progress={jobs.progress[job.jobId]}
               onCancel={() => void api.cancelJob({ jobId: job.jobId })}
+              unknownEnd={jobs.ended.includes(job.jobId)}
               onShow={api.host === 'electron' ? (file) => void api.showInFolder({ path: file }) : undefined}
             />
           ))}
@@ -181,10 +189,24 @@ interface JobRowProps {
   onCancel(): void;
   onShow?: (file: string) => void;
   doneText?: (result: JobResult) => string;
+  /** It ended while the connection was lost, so its result was never heard. */
+  unknownEnd?: boolean;
 }
 
 /** One job in an export or import: its bar while it runs, then Done (file, size) or the error's cause. */
-export function JobRow({ title, result, progress, onCancel, onShow, doneText }: JobRowProps) {
+export function JobRow({ title, result, progress, onCancel, onShow, doneText, unknownEnd }: JobRowProps) {
+  if (!result && unknownEnd)
+    return (
+      <li className="job-row" data-testid="job-row">
+        <div className="job-head">
+          <strong>{title}</strong>
+        </div>
+        <p className="job-result" role="status">
+          <span className="badge muted">Ended</span> It ended while the connection to the server was lost: its
+          result is under Recent history.
+        </p>
+      </li>
+    );
   return (
     <li className="job-row" data-testid="job-row">
       <div className="job-head">

@@ -59,7 +59,7 @@ function setup() {
   });
   render(
     <ApiContext.Provider value={api}>
-      <ImportDialog repositoryNames={['login', 'checkout']} onClose={vi.fn()} />
+      <ImportDialog repositoryNames={['login', 'checkout']} backup={null} onClose={vi.fn()} />
     </ApiContext.Provider>,
   );
   return { api, user: userEvent.setup() };
@@ -119,10 +119,20 @@ describe('ImportDialog', () => {
     await user.clear(name);
     await user.type(name, 'login-copy');
     await user.click(screen.getByRole('radio', { name: /Restore under a new name/ }));
+    // Written by a scheduled backup, so it was in the automatic backup: it goes back in by default.
+    expect(screen.getByRole('checkbox', { name: 'Include in automatic backup' })).toBeChecked();
     await user.click(screen.getByRole('button', { name: 'Import' }));
     await waitFor(() => expect(api.calls.some((c) => c.name === 'startImport')).toBe(true));
     expect(api.calls.find((c) => c.name === 'startImport')!.args).toEqual({
-      items: [{ file: GOOD, targetName: 'login-copy', onConflict: 'rename', includeHistory: true }],
+      items: [
+        {
+          file: GOOD,
+          targetName: 'login-copy',
+          onConflict: 'rename',
+          includeHistory: true,
+          includeInBackup: true,
+        },
+      ],
     });
     api.emit('jobFinished', {
       jobId: 'job-0',

@@ -1,15 +1,17 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Button, Checkbox } from 'react-aria-components';
 import type {
   ArchivePreview,
   ConflictPolicy,
   VerifyResult,
 } from '../../../electron/shared/contract/archives';
-import { sameRepositoryName } from '../../../electron/shared/repository-name';
-import { repositoryNameProblem } from '../../../electron/shared/repository-name';
+import type { BackupStatus } from '../../../electron/shared/contract/schedule';
+import { ARCHIVE_EXAMPLE, fullPathProblem } from '../../../electron/shared/full-path';
+import { repositoryNameProblem, sameRepositoryName } from '../../../electron/shared/repository-name';
 import { useApi } from '../api/context';
 import { formatSize } from '../../../electron/shared/format-size';
 import { formatDateTime } from '../format/time';
+import { useConnected } from '../state/connection';
 import { useJobEvents } from '../state/jobs';
 import { AppDialog, FormError } from './AppDialog';
 import { JobRow } from './ExportDialog';
@@ -25,6 +27,8 @@ interface ImportRow {
   targetName: string;
   onConflict: ConflictPolicy;
   includeHistory: boolean;
+  /** Whether the restored repository is in the automatic backup afterwards. */
+  includeInBackup: boolean;
   jobId: string | null;
 }
 
@@ -49,13 +53,35 @@ const conflictChoices = (target: string): Choice<ConflictPolicy>[] => [
   },
 ];
 
+interface ImportDialogProps {
+  repositoryNames: string[];
+  /** The automatic backup's state: whether "Include in automatic backup" starts checked. */
+  backup: BackupStatus | null;
+  onClose(): void;
+}
+
+/**
+ * In the automatic backup afterwards? Yes when auto-backup is on, when the repository is in its list
+ * now, or when the archive was written by a scheduled backup (so it was in the list then).
+ */
+export function includedByDefault(backup: BackupStatus | null, name: string, trigger: string | undefined) {
+  if (!backup) return trigger === 'schedule';
+  return (
+    backup.state !== 'off' ||
+    trigger === 'schedule' ||
+    backup.repositories.some((n) => sameRepositoryName(n, name))
+  );
+}
+
 /** Nothing is written until Import: each archive shows its manifest and whether it verified first. */
-export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: string[]; onClose(): void }) {
+export function ImportDialog({ repositoryNames, backup, onClose }: ImportDialogProps) {
   const api = useApi();
-  const jobs = useJobEvents();
+  const connected = useConnected();
+  const [rows, setRows] = useState<ImportRow[]>([]);
+  const jobs = useJobEvents(rows.map((r) => r.jobId).filter((id): id is string => id !== null));
+  const results = useRef<HTMLUListElement>(null);
   const [path, setPath] = useState('');
   const [pathError, setPathError] = useState<string | null>(null);
-  const [rows, setRows] = useState<ImportRow[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
   const [started, setStarted] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -78,16 +104,19 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
           targetName: '',
           onConflict: 'fail',
           includeHistory: true,
+          includeInBackup: false,
           jobId: null,
         },
       ]);
       void api.previewArchives({ files: [file] }).then((r) => {
         if (!r.ok) return update(key, { callError: r.error.message });
         const preview = r.value[0] ?? null;
+        const name = preview?.manifest?.repository.name ?? '';
         update(key, {
           preview,
-          targetName: preview?.manifest?.repository.name ?? '',
+          targetName: name,
           includeHistory: preview?.manifest?.includesHistory ?? true,
+          includeInBackup: includedByDefault(backup, name, preview?.manifest?.trigger),
         });
         if (!preview?.manifest) return;
         void api.verifyArchives({ files: [file] }).then((v) => {
@@ -99,7 +128,8 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
   };
 
   const addTyped = () => {
-    if (!path.trim()) return setPathError('Type the full path of an archive (.zip).');
+    const problem = fullPathProblem(path, 'Type the full path of an archive (.zip).', ARCHIVE_EXAMPLE);
+    if (problem) return setPathError(problem);
     if (rows.some((r) => r.file === path.trim())) return setPathError('That file is in the list already.');
     addFiles([path]);
     setPath('');
@@ -120,6 +150,7 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
         targetName: r.targetName,
         onConflict: r.onConflict,
         includeHistory: r.includeHistory,
+        includeInBackup: r.includeInBackup,
       })),
     });
     setBusy(false);
@@ -131,9 +162,11 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
       }),
     );
     setStarted(true);
+    // The form is gone: the results take the focus, so Escape and Tab go on working in the dialog.
+    requestAnimationFrame(() => results.current?.focus());
   };
 
-  const running = rows.filter((r) => r.jobId && !jobs.results[r.jobId]);
+  const running = rows.filter((r) => r.jobId && !jobs.results[r.jobId] && !jobs.ended.includes(r.jobId));
 
   return (
     <AppDialog
@@ -165,7 +198,7 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
               </Button>
               <Button
                 className="button primary"
-                isDisabled={busy || ready.length === 0}
+                isDisabled={busy || ready.length === 0 || !connected}
                 onPress={() => void start()}
               >
                 {ready.length > 1 ? `Import ${ready.length} archives` : 'Import'}
@@ -222,7 +255,12 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
           Add one or more archive files; each shows what it holds before anything is written.
         </p>
       ) : (
-        <ul className="import-list" aria-label="Archives to import">
+        <ul
+          className="import-list"
+          aria-label={started ? 'Imports' : 'Archives to import'}
+          ref={results}
+          tabIndex={-1}
+        >
           {rows.map((row) => (
             <li key={row.key} className="import-row" data-testid="import-row">
               <div className="job-head">
@@ -268,6 +306,15 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
                     Restore the revision history
                     {!row.preview.manifest.includesHistory && ' (the archive has none)'}
                   </Checkbox>
+                  <Checkbox
+                    className="checkbox"
+                    isSelected={row.includeInBackup}
+                    onChange={(v) => update(row.key, { includeInBackup: v })}
+                  >
+                    <span className="box" aria-hidden="true" />
+                    Include in automatic backup
+                    {backup && backup.state === 'off' && ' (auto-backup is off now)'}
+                  </Checkbox>
                 </div>
               )}
               {row.jobId && (
@@ -277,7 +324,10 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
                     result={jobs.results[row.jobId]}
                     progress={jobs.progress[row.jobId]}
                     onCancel={() => void api.cancelJob({ jobId: row.jobId! })}
-                    doneText={(r) => `Restored as “${r.restoredAs ?? row.targetName}”.`}
+                    unknownEnd={jobs.ended.includes(row.jobId)}
+                    doneText={(r) =>
+                      `Restored as “${r.restoredAs ?? row.targetName}”.${row.includeInBackup ? ' It is in the automatic backup.' : ''}`
+                    }
                   />
                 </ul>
               )}
@@ -289,6 +339,10 @@ export function ImportDialog({ repositoryNames, onClose }: { repositoryNames: st
     </AppDialog>
   );
 }
+
+/** The row names the file already: the core's "<file>: …" need not say it twice. */
+const withoutFile = (message: string, file: string) =>
+  message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
 
 /** What the archive holds and whether it verified, read before anything is written. */
 function ArchiveFacts({ row }: { row: ImportRow }) {
@@ -303,7 +357,7 @@ function ArchiveFacts({ row }: { row: ImportRow }) {
   if (!manifest)
     return (
       <p className="form-error" role="alert">
-        Cannot import this file: {error?.message ?? 'it is not a repository archive.'}
+        Cannot import this file: {withoutFile(error?.message ?? 'it is not a repository archive.', row.file)}
       </p>
     );
   return (
@@ -334,7 +388,8 @@ function ArchiveFacts({ row }: { row: ImportRow }) {
           <span className="badge ok">Verified</span>
         ) : (
           <span role="alert">
-            <span className="badge failed">Not verified</span> {row.verify.error?.message}
+            <span className="badge failed">Not verified</span>{' '}
+            {withoutFile(row.verify.error?.message ?? '', row.file)}
           </span>
         )}
       </dd>

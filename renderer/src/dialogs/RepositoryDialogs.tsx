@@ -154,13 +154,16 @@ export function RenameRepositoryDialog({
 interface DeleteProps {
   name: string;
   clients: ClientSession[];
+  /** The automatic backup's repositories: a deleted one leaves them, and the dialog says so. */
+  inSchedule: string[];
   onClose(): void;
 }
 
-export function DeleteRepositoryDialog({ name, clients, onClose }: DeleteProps) {
+export function DeleteRepositoryDialog({ name, clients, inSchedule, onClose }: DeleteProps) {
   const api = useApi();
   const notify = useNotify();
   const connected = clients.filter((c) => sameRepositoryName(c.repository, name));
+  const scheduled = inSchedule.some((n) => sameRepositoryName(n, name));
   const [force, setForce] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -170,7 +173,7 @@ export function DeleteRepositoryDialog({ name, clients, onClose }: DeleteProps) 
     const result = await api.deleteRepository({ name, force });
     setBusy(false);
     if (!result.ok) return setFailure(result.error.message);
-    notify('ok', `Repository "${name}" deleted.`);
+    notify('info', `Repository "${name}" deleted.`);
     onClose();
   };
 
@@ -195,6 +198,12 @@ export function DeleteRepositoryDialog({ name, clients, onClose }: DeleteProps) 
         Delete the repository <strong>“{name}”</strong> and every item and revision in it? This cannot be
         undone; existing backup files are kept.
       </p>
+      {scheduled && (
+        <p className="warn-text" data-testid="leaves-schedule">
+          “{name}” is backed up automatically: it leaves the backup schedule. Importing it back with “Include
+          in automatic backup” puts it in again.
+        </p>
+      )}
       {connected.length === 0 ? (
         <p className="hint">No client is connected to it.</p>
       ) : (
