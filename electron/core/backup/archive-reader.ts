@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { ManifestV1 } from '../../shared/contract/archives';
+import { formatSize } from '../../shared/format-size';
 import { AppFailure } from '../../shared/result';
 import { cancelled, isAbortError } from './fs-errors';
 import { MANIFEST_ENTRY, MAX_MANIFEST_BYTES, parseManifest, SNAPSHOT_ENTRY } from './manifest';
@@ -25,6 +27,37 @@ export interface OpenedArchive {
 }
 
 const invalid = (file: string, why: string) => new AppFailure('INVALID_ARCHIVE', `${file}: ${why}`);
+
+/** A name from the archive as a message shows it: control characters escaped, at most 80 characters. */
+function shown(name: string): string {
+  const cut = name.length > 80 ? name.slice(0, 80) : name;
+  const escaped = JSON.stringify(cut).slice(1, -1);
+  return name.length > 80 ? `${escaped}… (${name.length} characters)` : escaped;
+}
+
+/** Room left beside the extracted snapshot, for SQLite's work on it and everything else on the disk. */
+export const EXTRACT_HEADROOM_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Refuses before anything is written when the disk under `folder` cannot hold `bytes` and the headroom:
+ * a lying archive must not fill the data directory's disk (and with it the repositories') to be caught.
+ */
+export async function ensureFreeSpace(
+  folder: string,
+  bytes: number,
+  what: string,
+  headroom = EXTRACT_HEADROOM_BYTES,
+): Promise<void> {
+  const stats = await fs.promises.statfs(folder).catch(() => null);
+  if (!stats) return; // a file system that cannot say: the write itself will fail with ENOSPC
+  const free = stats.bavail * stats.bsize;
+  if (free < bytes + headroom)
+    throw new AppFailure(
+      'NO_SPACE',
+      `${what} needs ${formatSize(bytes + headroom)} free in the data folder; ${formatSize(free)} is free. ` +
+        'Free some space, or restore on a machine with more.',
+    );
+}
 
 /**
  * Opens an archive for reading: the central directory and manifest.json only, never the whole file.
@@ -65,7 +98,7 @@ export async function openArchive(file: string): Promise<OpenedArchive> {
       }
     } catch (error) {
       if (error instanceof AppFailure) throw error;
-      throw invalid(file, `unsafe or damaged entry (${(error as Error).message}).`);
+      throw invalid(file, `unsafe or damaged entry (${shown((error as Error).message)}).`);
     }
     const manifestEntry = entries.get(MANIFEST_ENTRY);
     if (!manifestEntry) throw invalid(file, `no ${MANIFEST_ENTRY}; not a Repository Server backup.`);
@@ -74,7 +107,7 @@ export async function openArchive(file: string): Promise<OpenedArchive> {
     if (!snapshotEntry) throw invalid(file, `no ${SNAPSHOT_ENTRY}; the backup is incomplete.`);
     for (const listed of manifest.entries) {
       const entry = entries.get(listed.name);
-      if (!entry) throw invalid(file, `the manifest lists ${listed.name}, which the archive lacks.`);
+      if (!entry) throw invalid(file, `the manifest lists ${shown(listed.name)}, which the archive lacks.`);
       if (entry.uncompressedSize !== listed.size) {
         throw invalid(
           file,
@@ -87,6 +120,12 @@ export async function openArchive(file: string): Promise<OpenedArchive> {
         throw invalid(file, `the entry ${name} is not listed in the manifest.`);
       }
     }
+    // The whole expanded size, as the ZIP directory and the manifest both state it (each entry was
+    // compared above): what extracting will write at most, checked against free space before it starts.
+    const expandedBytes = [...entries.values()].reduce((sum, e) => sum + e.uncompressedSize, 0);
+    const listedBytes = manifest.entries.reduce((sum, e) => sum + e.size, 0) + manifestEntry.uncompressedSize;
+    if (expandedBytes !== listedBytes)
+      throw invalid(file, `it expands to ${expandedBytes} bytes but its manifest lists ${listedBytes}.`);
     return { file, sizeBytes: stat.size, manifest, snapshotEntry, zip, close: () => zip.close() };
   } catch (error) {
     zip.close();
@@ -101,7 +140,7 @@ function checkEntry(file: string, entry: yauzl.Entry): void {
   if (name !== MANIFEST_ENTRY && name !== SNAPSHOT_ENTRY) {
     throw invalid(
       file,
-      `unexpected entry "${name}"; a backup holds only ${SNAPSHOT_ENTRY} and ${MANIFEST_ENTRY}.`,
+      `unexpected entry "${shown(name)}"; a backup holds only ${SNAPSHOT_ENTRY} and ${MANIFEST_ENTRY}.`,
     );
   }
   const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
@@ -147,6 +186,31 @@ async function readManifestEntry(file: string, zip: yauzl.ZipFile, entry: yauzl.
 export interface ExtractOptions {
   signal?: AbortSignal;
   onBytes?: (bytes: number) => void;
+  /** Free space to leave beside the extracted snapshot (EXTRACT_HEADROOM_BYTES by default). */
+  headroomBytes?: number;
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const SQLITE_HEADER_BYTES = 100;
+
+/**
+ * What is wrong with a snapshot's first 100 bytes, or null: SQLite's magic, a page size SQLite allows,
+ * and (when the header's page count is current) pages × page size = the size the manifest declares. So a
+ * bomb of zeros or a file that lies about its size is refused at its first bytes, before it is written.
+ */
+export function sqliteHeaderProblem(header: Buffer, declaredSize: number): string | null {
+  if (header.length < SQLITE_HEADER_BYTES || !header.subarray(0, 16).equals(SQLITE_MAGIC))
+    return "its first bytes are not SQLite's header";
+  const raw = header.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw;
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
+    return `its header gives a page size of ${raw}, which SQLite does not use`;
+  const pages = header.readUInt32BE(28);
+  // The page count is trusted by SQLite only when "version valid for" matches the change counter.
+  const current = pages > 0 && header.readUInt32BE(92) === header.readUInt32BE(24);
+  if (current && pages * pageSize !== declaredSize)
+    return `its header says ${pages} pages of ${pageSize} bytes (${pages * pageSize} bytes), the manifest ${declaredSize}`;
+  return null;
 }
 
 /**
@@ -163,6 +227,8 @@ export async function checkSnapshot(
   const hash = createHash('sha256');
   let crc = 0;
   let size = 0;
+  /** The first bytes are held back until SQLite's header can be read from them. */
+  let head: Buffer | null = Buffer.alloc(0);
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
@@ -175,9 +241,38 @@ export async function checkSnapshot(
       hash.update(chunk);
       crc = zlib.crc32(chunk, crc);
       options.onBytes?.(size);
+      if (head !== null) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < SQLITE_HEADER_BYTES && size < declared.size) return callback();
+        const problem = sqliteHeaderProblem(head, declared.size);
+        if (problem)
+          return callback(
+            invalid(archive.file, `${SNAPSHOT_ENTRY} is not a usable SQLite database: ${problem}.`),
+          );
+        chunk = head;
+        head = null;
+      }
       callback(null, target ? chunk : undefined);
     },
+    flush(callback) {
+      // A snapshot shorter than SQLite's header never got past the check above.
+      if (head !== null)
+        return callback(
+          invalid(
+            archive.file,
+            `${SNAPSHOT_ENTRY} is not a usable SQLite database: ${sqliteHeaderProblem(head, declared.size)}.`,
+          ),
+        );
+      callback();
+    },
   });
+  if (target)
+    await ensureFreeSpace(
+      path.dirname(target),
+      declared.size,
+      `Extracting ${SNAPSHOT_ENTRY}`,
+      options.headroomBytes,
+    );
   try {
     const source = await archive.zip.openReadStreamPromise(entry);
     const sink = target

@@ -134,7 +134,8 @@ describe('hostile and broken archives', () => {
     await expectRefused(
       buildZip([manifestEntry(m), snapshotEntry({ uncompressedSize: declared })]),
       'INVALID_ARCHIVE',
-      /damaged|past|too many/,
+      // Its SQLite header already tells the real size, so it is refused at its first bytes.
+      /header says \d+ pages .* the manifest \d+/,
     );
   });
 

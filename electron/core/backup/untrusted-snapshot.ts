@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import { AppFailure } from '../../shared/result';
 import { repositoryMigrations } from '../storage/migrations';
 import { runMigrations, schemaVersionOf, type Migration } from '../storage/migrations/runner';
+import { ensureFreeSpace } from './archive-reader';
 import { ClientLabel, ItemKind, ItemPath, MAX_ITEM_CONTENT_BYTES } from '../storage/item-rules';
 
 // An imported snapshot is untrusted (ARCHITECTURE §6): the manifest's SHA-256 proves the file is the one
@@ -367,6 +369,7 @@ export async function rebuildUntrustedSnapshot(
     const keys = db.prepare('PRAGMA foreign_key_check').all();
     if (keys.length > 0) throw refuse(`it fails SQLite's foreign key check (${JSON.stringify(keys[0])})`);
 
+    await ensureFreeSpace(path.dirname(target), fs.statSync(source).size, 'Rebuilding the snapshot');
     out = new DatabaseSync(target);
     runMigrations(out, migrations.slice(0, version), 'repository');
     const count = (table: string) =>

@@ -11,22 +11,27 @@ export type Trigger = z.infer<typeof Trigger>;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
 
+/** A manifest's text field: whatever an archive claims is shown to people, so it is bounded. */
+const Text = (max: number) => z.string().max(max, `longer than ${max} characters`);
+
 /** manifest.json of archive format v1. */
 export const ManifestV1 = z.object({
   format: z.literal('repo-server-backup'),
   formatVersion: z.literal(1),
-  repository: z.object({ name: z.string(), id: z.string() }),
+  repository: z.object({ name: Text(256), id: Text(64) }),
   schemaVersion: z.number().int().positive(),
   itemCount: z.number().int().nonnegative(),
   revisionCount: z.number().int().nonnegative(),
   includesHistory: z.boolean(),
   /** ISO 8601 with offset. */
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  producer: z.object({ app: z.string(), version: z.string(), host: z.string() }),
+  startedAt: Text(64),
+  finishedAt: Text(64),
+  producer: z.object({ app: Text(256), version: Text(64), host: Text(256) }),
   trigger: Trigger,
   clientsPolicy: ClientsPolicy,
-  entries: z.array(z.object({ name: z.string(), size: z.number().int().nonnegative(), sha256: Sha256 })),
+  entries: z
+    .array(z.object({ name: Text(256), size: z.number().int().nonnegative(), sha256: Sha256 }))
+    .max(16, 'more than 16 entries'),
 });
 export type ManifestV1 = z.infer<typeof ManifestV1>;
 
