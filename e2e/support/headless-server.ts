@@ -9,6 +9,8 @@ export interface RunningServer {
   origin: string;
   token: string;
   dataDir: string;
+  /** The server's process id (its memory is read from /proc/<pid>/status). */
+  pid: number;
   /** Where test clients connect, e.g. `ws://127.0.0.1:40123` (the client server's own free port). */
   clientsOrigin: string;
   output: () => string;
@@ -70,6 +72,7 @@ export async function startHeadlessServer(
     origin: parsed.origin,
     token: parsed.searchParams.get('token')!,
     dataDir: dir,
+    pid: child.pid!,
     clientsOrigin: clients?.[1] ?? '',
     output: () => output,
     stop: async () => {

@@ -12,6 +12,14 @@ import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage';
 import { ensureAccessToken } from './access-token';
 import { admit, rejectUpgrade, type Admission } from './admission';
+import {
+  ConnectionCounter,
+  DEFAULT_CLIENT_LIMITS,
+  LargeMessageSlots,
+  LargeMessageTurns,
+  SessionFlow,
+  type ClientLimits,
+} from './client-limits';
 import { MaintenanceGates } from './maintenance-gates';
 import {
   CloseCode,
@@ -39,6 +47,8 @@ export interface ClientServerOptions {
   onSessionsChanged?(sessions: ClientSession[], connections: boolean): void;
   /** Which peers count as this machine for the token rule: loopback by default. */
   isLocalPeer?: (address: string | undefined) => boolean;
+  /** What one peer may hold (sockets, time, memory); the defaults suit a server (tests shrink them). */
+  limits?: Partial<ClientLimits>;
 }
 
 type State = ServerStatus['state'];
@@ -91,9 +101,18 @@ export class ClientServer implements ClientsControl {
   private override: { host?: string; port?: number } = {};
   private starting: Promise<ServerStatus> | null = null;
   private readonly logger: Pick<Console, 'info' | 'warn' | 'error'>;
+  private readonly limits: ClientLimits;
+  private readonly connections: ConnectionCounter;
+  private readonly slots: LargeMessageSlots;
+  private readonly turns = new LargeMessageTurns();
+  /** Sockets answered 503 by the connection counter: whatever they send is not looked at. */
+  private readonly refused = new WeakSet<Duplex>();
 
   constructor(private readonly opts: ClientServerOptions) {
     this.logger = opts.logger ?? console;
+    this.limits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits };
+    this.connections = new ConnectionCounter(() => this.limits);
+    this.slots = new LargeMessageSlots(() => this.limits.largeMessageSlots);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_MESSAGE_BYTES,
@@ -244,12 +263,32 @@ export class ClientServer implements ClientsControl {
   }
 
   private listen(host: string, port: number): Promise<http.Server> {
-    const server = http.createServer((req, res) => this.onHttpRequest(req, res));
-    server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    const server = http.createServer(
+      {
+        headersTimeout: this.limits.headersTimeoutMs,
+        requestTimeout: this.limits.headersTimeoutMs + 5_000,
+        // Timeouts are checked this often (Node's default, 30 s, would let a slow handshake live 40 s).
+        connectionsCheckingInterval: 1_000,
+      },
+      (req, res) => {
+        if (this.refused.has(req.socket)) return void res.destroy();
+        this.onHttpRequest(req, res);
+      },
+    );
+    // Before http's own listener: a socket over the limits is answered and closed before it is parsed.
+    server.prependListener('connection', (socket: Socket) => {
+      if (!this.connections.admit(socket)) this.refused.add(socket);
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (this.refused.has(socket)) return void socket.destroy();
+      this.onUpgrade(req, socket, head);
+    });
     server.on('clientError', (_error, socket) => socket.destroy());
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      // A burst of connections (hundreds of tools starting at once, or an attack) must not overflow the
+      // kernel's queue while a large put holds the thread: a dropped SYN costs the peer 1–3 s.
+      server.listen({ port, host, backlog: 2048 }, () => {
         server.off('error', reject);
         server.on('error', (error) => this.logger.error('Client listener error', error));
         resolve(server);
@@ -307,7 +346,10 @@ export class ClientServer implements ClientsControl {
     if (admission.ok) {
       const { repository, repo, label, address } = admission;
       this.wss.handleUpgrade(req, socket as Socket, head, (ws) =>
-        this.accept(new Session(randomUUID(), label, address, repository, repo, ws, this.opts.clock.now())),
+        this.accept(
+          new Session(randomUUID(), label, address, repository, repo, ws, this.opts.clock.now()),
+          socket as Socket,
+        ),
       );
     } else if ('closeCode' in admission) {
       // The handshake completes only to carry the reason: no session, no message handler (whatever the
@@ -322,7 +364,7 @@ export class ClientServer implements ClientsControl {
     }
   }
 
-  private accept(session: Session): void {
+  private accept(session: Session, socket: Socket): void {
     const ws = session.socket;
     ws.on('error', (error) =>
       this.logger.warn(`Client ${session.label} (${session.address}): ${error.message}`),
@@ -334,8 +376,24 @@ export class ClientServer implements ClientsControl {
       return;
     }
     this.sessions.add(session);
-    ws.on('ping', () => (session.lastActivity = this.opts.clock.now()));
-    ws.on('message', (data, isBinary) => this.onMessage(session, data as Buffer, isBinary));
+    const flow = new SessionFlow({
+      ws,
+      socket,
+      clock: this.opts.clock,
+      limits: () => this.limits,
+      slots: this.slots,
+      onTooSlow: (reason) => void this.sessions.close(session, CloseCode.tooSlow, reason),
+    });
+    const control = () => {
+      session.lastActivity = this.opts.clock.now();
+      flow.control();
+    };
+    ws.on('ping', control);
+    ws.on('pong', control);
+    ws.on('message', (data, isBinary) => {
+      const bytes = (data as Buffer).length;
+      flow.handle(bytes, () => this.onMessage(session, data as Buffer, isBinary), this.turns);
+    });
     const welcome: WelcomeMessage = {
       welcome: {
         protocol: PROTOCOL_VERSION,

@@ -22,6 +22,8 @@ export const CloseCode = {
   forbiddenOrigin: 4003,
   /** The client sent nothing for too long. */
   idle: 4008,
+  /** A message in flight did not arrive in time (a trickle that holds the connection). */
+  tooSlow: 4009,
 } as const;
 
 const RequestId = z.union([z.string().min(1).max(200), z.number().int()], {
