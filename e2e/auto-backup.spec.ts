@@ -279,7 +279,11 @@ test('schedule validation: no days and a relative folder are refused beside the 
   await expect(days).toContainText('Choose at least one day of the week.');
   await expect(folder).toHaveAttribute('aria-invalid', 'true');
   await expect(folder).toHaveAccessibleDescription(/Enter a full path, such as \/var\/backups\/repositories/);
-  await expect(dialog.getByRole('alert').filter({ hasText: 'Some fields need attention' })).toBeVisible();
+  // The footer names the fields, and the focus is on the first of them.
+  await expect(
+    dialog.getByRole('alert').filter({ hasText: 'Check 2 fields: Days of the week, Target folder.' }),
+  ).toBeVisible();
+  await expect(days.getByRole('checkbox', { name: 'Mon' })).toBeFocused();
   expect(await seriousAxeViolations(page)).toEqual([]);
   await fullPageScreenshot(page, 'test-results/schedule-validation.png');
 

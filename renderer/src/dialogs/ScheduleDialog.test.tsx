@@ -38,7 +38,8 @@ function setup(overrides: Parameters<typeof fakeApi>[0] = {}, failures: Paramete
 
 const field = (name: string) => screen.getByRole('textbox', { name });
 
-describe('ScheduleDialog', () => {
+// Many clicks and keystrokes each: slow on a busy machine, so they get more than the default 5 s.
+describe('ScheduleDialog', { timeout: 20_000 }, () => {
   it('shows each field’s error beside the field when OK finds an enabled schedule that cannot run', async () => {
     const { api, user, onClose } = setup();
     await user.click(await screen.findByRole('radio', { name: 'Enable auto-backup function' }));
@@ -55,6 +56,9 @@ describe('ScheduleDialog', () => {
     );
     expect(field('Time 1')).toHaveAccessibleDescription(expect.stringContaining('Use a 24-hour time'));
     expect(screen.getByText('Choose at least one day of the week.')).toBeInTheDocument();
+    // The footer names every field in error, in the order shown, and the focus goes to the first.
+    expect(screen.getByText('Check 3 fields: Days of the week, Time 1, Target folder.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole('checkbox', { name: 'Mon' })).toHaveFocus());
     expect(api.calls.some((c) => c.name === 'saveBackupSettings')).toBe(false);
     expect(onClose).not.toHaveBeenCalled();
   });
@@ -78,7 +82,10 @@ describe('ScheduleDialog', () => {
       ),
     );
     const footer = screen.getAllByRole('alert').map((a) => a.textContent);
-    expect(footer).toContain('The schedule cannot run: the target folder is not writable.');
+    expect(footer).toContain(
+      'Check Target folder: see the message beside it. The schedule cannot run: the target folder is not writable.',
+    );
+    expect(field('Target folder')).toHaveFocus();
     expect(onClose).not.toHaveBeenCalled();
   });
 

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Label } from 'react-aria-components';
 import type { BackupSettings, Day } from '../../../electron/shared/settings-schema';
 import { DAY_NAMES, DAYS } from '../../../electron/shared/settings-schema';
@@ -126,21 +126,32 @@ function ScheduleForm({
     };
   }, [api, previewKey]);
 
+  // A failed OK names the fields and takes the focus to the first one, in the order they are shown.
+  const form_ = useRef<HTMLFormElement>(null);
+  const showErrors = (found: FieldErrors, message?: string) => {
+    setErrors(found);
+    const keys = fieldsInOrder(found);
+    setFailure(message ?? (keys.length > 0 ? checkTheseFields(keys) : null));
+    if (keys.length === 0) return;
+    requestAnimationFrame(() => focusField(form_.current, keys[0]!));
+  };
+
   const save = async () => {
     setFailure(null);
     const local = scheduleErrors(settings);
-    setErrors(local);
-    if (Object.keys(local).length > 0) {
-      setFailure('Some fields need attention: see the messages beside them.');
-      return;
-    }
+    if (Object.keys(local).length > 0) return showErrors(local);
+    setErrors({});
     setSaving(true);
     const result = await api.saveBackupSettings(settings);
     setSaving(false);
     if (!result.ok) {
-      setErrors(result.error.fields ?? {});
-      setFailure(result.error.message);
-      return;
+      const fields = result.error.fields ?? {};
+      return showErrors(
+        fields,
+        Object.keys(fields).length > 0
+          ? `${checkTheseFields(fieldsInOrder(fields))} ${result.error.message}`
+          : result.error.message,
+      );
     }
     notify('ok', result.value.enabled ? 'Backup schedule saved.' : 'Auto-backup is disabled.');
     onClose();
@@ -150,6 +161,9 @@ function ScheduleForm({
   const pausedUntil = form.pausedUntil ? Date.parse(form.pausedUntil) : null;
   const paused = pausedUntil !== null && pausedUntil > now;
 
+  // The reference's order: on/off, repositories, days and times, target folder, if in use, keep and
+  // compression. Laid out to fit 1280×800 without scrolling; the body scrolls on smaller windows, the
+  // buttons never do. Enter in any text field is OK.
   return (
     <AppDialog
       title="Repository Auto-Backup Schedule"
@@ -166,12 +180,20 @@ function ScheduleForm({
         />
       }
     >
-      <div className="schedule-grid">
-        <section className="form-section" aria-labelledby="sched-state">
+      <form
+        className="schedule-form"
+        ref={form_}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <section className="form-section sched-state" aria-labelledby="sched-state" data-field="enabled">
           <h3 id="sched-state">Auto-backup</h3>
           <RadioChoices
             label="Auto-backup"
             hideLabel
+            orientation="horizontal"
             value={form.enabled ? 'on' : 'off'}
             onChange={(v) => set('enabled', v === 'on')}
             choices={[
@@ -189,7 +211,7 @@ function ScheduleForm({
               </>
             ) : (
               <>
-                <span className="muted">Skip the backups for a while without changing the schedule:</span>
+                <span className="muted">Skip backups for a while, schedule unchanged:</span>
                 <Button
                   className="button small"
                   onPress={() => set('pausedUntil', new Date(Date.now() + 24 * 3600_000).toISOString())}
@@ -200,40 +222,8 @@ function ScheduleForm({
             )}
           </div>
         </section>
-        <section className="form-section" aria-labelledby="sched-clients">
-          <h3 id="sched-clients">If a repository is in use</h3>
-          <RadioChoices
-            label="If a repository is in use at backup time"
-            hideLabel
-            value={form.clientsPolicy}
-            onChange={(v) => set('clientsPolicy', v)}
-            error={errors.clientsPolicy}
-            choices={[
-              {
-                value: 'keep-connected',
-                label: 'Run backup without disconnecting the clients',
-                description:
-                  'Clients keep working; what they write after the snapshot goes into the next backup.',
-              },
-              {
-                value: 'disconnect',
-                label: 'Disconnect the clients and run backup',
-                description:
-                  'Clients get a notice, are disconnected, and can reconnect when the backup ends.',
-              },
-            ]}
-          />
-          <NumberInput
-            label="Warn the clients this many minutes before"
-            value={form.graceMinutes}
-            minValue={0}
-            maxValue={120}
-            isDisabled={form.clientsPolicy !== 'disconnect'}
-            onChange={(v) => setNumber('graceMinutes', v)}
-            error={errors.graceMinutes}
-          />
-        </section>
-        <section className="form-section span-2" aria-labelledby="sched-repos">
+
+        <section className="form-section sched-repos" aria-labelledby="sched-repos" data-field="repositories">
           <h3 id="sched-repos">Select repositories for auto-backup</h3>
           <TwoListPicker
             all={repositoryNames}
@@ -244,87 +234,93 @@ function ScheduleForm({
             error={errors.repositories}
           />
         </section>
-        <section className="form-section" aria-labelledby="sched-when">
-          <h3 id="sched-when">When</h3>
-          <CheckboxGroup
-            className="days"
-            value={form.days}
-            onChange={(v) =>
-              set(
-                'days',
-                DAYS.filter((d) => v.includes(d)),
-              )
-            }
-            isInvalid={!!errors.days}
-            validationBehavior="aria"
-          >
-            <Label className="group-label">Days of the week</Label>
-            <div className="day-boxes">
-              {DAYS.map((d) => (
-                <Checkbox key={d} value={d} className="checkbox day">
-                  <span className="box" aria-hidden="true" />
-                  {DAY_NAMES[d]}
-                </Checkbox>
-              ))}
-            </div>
-            <div className="day-shortcuts">
-              <Button
-                className="button small"
-                isDisabled={sameDays(form.days, WEEKDAYS)}
-                onPress={() => set('days', WEEKDAYS)}
-              >
-                Weekdays
-              </Button>
-              <Button
-                className="button small"
-                isDisabled={sameDays(form.days, EVERY_DAY)}
-                onPress={() => set('days', EVERY_DAY)}
-              >
-                Every day
-              </Button>
-            </div>
-            {errors.days && (
-              <p className="field-error" role="alert">
-                {errors.days}
-              </p>
-            )}
-          </CheckboxGroup>
 
-          <div className="times" role="group" aria-labelledby="times-label">
+        <section className="form-section sched-when" aria-labelledby="sched-when">
+          <h3 id="sched-when">When</h3>
+          <div data-field="days">
+            <CheckboxGroup
+              className="days"
+              value={form.days}
+              onChange={(v) =>
+                set(
+                  'days',
+                  DAYS.filter((d) => v.includes(d)),
+                )
+              }
+              isInvalid={!!errors.days}
+              validationBehavior="aria"
+            >
+              <Label className="group-label">Days of the week</Label>
+              <div className="day-boxes">
+                {DAYS.map((d) => (
+                  <Checkbox key={d} value={d} className="checkbox day">
+                    <span className="box" aria-hidden="true" />
+                    {DAY_NAMES[d]}
+                  </Checkbox>
+                ))}
+              </div>
+              <span className="day-shortcuts">
+                <Button
+                  className="button small"
+                  isDisabled={sameDays(form.days, WEEKDAYS)}
+                  onPress={() => set('days', WEEKDAYS)}
+                >
+                  Weekdays
+                </Button>
+                <Button
+                  className="button small"
+                  isDisabled={sameDays(form.days, EVERY_DAY)}
+                  onPress={() => set('days', EVERY_DAY)}
+                >
+                  Every day
+                </Button>
+              </span>
+              {errors.days && (
+                <p className="field-error" role="alert">
+                  {errors.days}
+                </p>
+              )}
+            </CheckboxGroup>
+          </div>
+
+          <div className="times" role="group" aria-labelledby="times-label" data-field="times">
             <span id="times-label" className="group-label">
               Times of day (24-hour)
             </span>
-            {times.map((row, i) => (
-              <div key={row.key} className="time-row">
-                <TextInput
-                  label={`Time ${i + 1}`}
-                  className="time-field"
-                  value={row.value}
-                  placeholder="HH:MM"
-                  onChange={(value) => {
-                    setTimes((all) => all.map((t) => (t.key === row.key ? { ...t, value } : t)));
-                    setErrors(({ [`times.${i}`]: _a, times: _b, ...rest }) => rest);
-                  }}
-                  error={timeError(i)}
-                />
-                <Button
-                  className="button small"
-                  aria-label={`Remove time ${i + 1}${row.value ? ` (${row.value})` : ''}`}
-                  onPress={() => setTimes((all) => all.filter((t) => t.key !== row.key))}
-                >
-                  Remove
-                </Button>
-              </div>
-            ))}
-            <Button
-              className="button small"
-              onPress={() => {
-                setTimes((all) => [...all, { key: nextTimeKey++, value: '' }]);
-                setErrors(({ times: _dropped, ...rest }) => rest);
-              }}
-            >
-              Add time
-            </Button>
+            <div className="time-rows">
+              {times.map((row, i) => (
+                <div key={row.key} className="time-row" data-field={`times.${i}`}>
+                  <TextInput
+                    label={`Time ${i + 1}`}
+                    hideLabel
+                    className="time-field"
+                    value={row.value}
+                    placeholder="HH:MM"
+                    onChange={(value) => {
+                      setTimes((all) => all.map((t) => (t.key === row.key ? { ...t, value } : t)));
+                      setErrors(({ [`times.${i}`]: _a, times: _b, ...rest }) => rest);
+                    }}
+                    error={timeError(i)}
+                  />
+                  <Button
+                    className="button small remove-time"
+                    aria-label={`Remove time ${i + 1}${row.value ? ` (${row.value})` : ''}`}
+                    onPress={() => setTimes((all) => all.filter((t) => t.key !== row.key))}
+                  >
+                    ×
+                  </Button>
+                </div>
+              ))}
+              <Button
+                className="button small"
+                onPress={() => {
+                  setTimes((all) => [...all, { key: nextTimeKey++, value: '' }]);
+                  setErrors(({ times: _dropped, ...rest }) => rest);
+                }}
+              >
+                Add time
+              </Button>
+            </div>
             {errors.times && (
               <p className="field-error" role="alert">
                 {errors.times}
@@ -332,7 +328,12 @@ function ScheduleForm({
             )}
           </div>
         </section>
-        <section className="form-section preview" aria-labelledby="sched-preview" aria-live="polite">
+
+        <section
+          className="form-section preview sched-preview"
+          aria-labelledby="sched-preview"
+          aria-live="polite"
+        >
           <h3 id="sched-preview">Next 5 runs</h3>
           {!preview ? (
             <p aria-busy="true" className="muted">
@@ -359,7 +360,8 @@ function ScheduleForm({
             </>
           )}
         </section>
-        <section className="form-section" aria-labelledby="sched-where">
+
+        <section className="form-section sched-where" aria-labelledby="sched-where" data-field="targetFolder">
           <h3 id="sched-where">Where</h3>
           <div className="with-button">
             <TextInput
@@ -368,7 +370,7 @@ function ScheduleForm({
               onChange={(v) => set('targetFolder', v)}
               error={errors.targetFolder}
               placeholder="/var/backups/repositories"
-              description="A folder on this computer or a network share; created if it does not exist."
+              description="On this computer or a network share; created if missing."
             />
             {api.host === 'electron' && (
               <Button
@@ -390,35 +392,130 @@ function ScheduleForm({
             )}
           </div>
         </section>
-        <section className="form-section" aria-labelledby="sched-keep">
-          <h3 id="sched-keep">Keep and compress</h3>
-          <NumberInput
-            label="Keep the newest backups of each repository"
-            value={form.keepLast}
-            minValue={1}
-            maxValue={1000}
-            onChange={(v) => setNumber('keepLast', v)}
-            error={errors.keepLast}
-            description="Older verified backups are deleted; the last good one never is."
-          />
+
+        <section
+          className="form-section sched-policy"
+          aria-labelledby="sched-clients"
+          data-field="clientsPolicy"
+        >
+          <h3 id="sched-clients">If a repository is in use</h3>
           <RadioChoices
-            label="Compression"
-            orientation="horizontal"
-            value={form.compression}
-            onChange={(v) => set('compression', v)}
-            error={errors.compression}
+            label="If a repository is in use at backup time"
+            hideLabel
+            value={form.clientsPolicy}
+            onChange={(v) => set('clientsPolicy', v)}
+            error={errors.clientsPolicy}
             choices={[
-              { value: 'store', label: 'None' },
-              { value: 'fast', label: 'Fast' },
-              { value: 'best', label: 'Smallest' },
+              {
+                value: 'keep-connected',
+                label: 'Run backup without disconnecting the clients',
+                description:
+                  'Clients keep working; what they write after the snapshot goes into the next backup.',
+              },
+              {
+                value: 'disconnect',
+                label: 'Disconnect the clients and run backup',
+                description:
+                  'Clients get a notice, are disconnected, and can reconnect when the backup ends.',
+              },
             ]}
           />
-          <Checkbox className="checkbox" isSelected={form.catchUp} onChange={(v) => set('catchUp', v)}>
-            <span className="box" aria-hidden="true" />
-            Catch up: run a missed backup once when the app starts or the computer wakes
-          </Checkbox>
+          <div data-field="graceMinutes" className="inline-number">
+            <NumberInput
+              label="Warn the clients this many minutes before"
+              value={form.graceMinutes}
+              minValue={0}
+              maxValue={120}
+              isDisabled={form.clientsPolicy !== 'disconnect'}
+              onChange={(v) => setNumber('graceMinutes', v)}
+              error={errors.graceMinutes}
+            />
+          </div>
         </section>
-      </div>
+
+        <section className="form-section sched-keep" aria-labelledby="sched-keep">
+          <h3 id="sched-keep">Keep and compress</h3>
+          <div className="keep-row">
+            <div data-field="keepLast" className="inline-number">
+              <NumberInput
+                label="Keep the newest backups of each repository"
+                value={form.keepLast}
+                minValue={1}
+                maxValue={1000}
+                onChange={(v) => setNumber('keepLast', v)}
+                error={errors.keepLast}
+                description="Older verified ones are deleted; never the last good one."
+              />
+            </div>
+            <div data-field="compression">
+              <RadioChoices
+                label="Compression"
+                orientation="horizontal"
+                value={form.compression}
+                onChange={(v) => set('compression', v)}
+                error={errors.compression}
+                choices={[
+                  { value: 'store', label: 'None' },
+                  { value: 'fast', label: 'Fast' },
+                  { value: 'best', label: 'Smallest' },
+                ]}
+              />
+            </div>
+            <Checkbox className="checkbox" isSelected={form.catchUp} onChange={(v) => set('catchUp', v)}>
+              <span className="box" aria-hidden="true" />
+              Catch up: a missed backup runs once, at start or on wake
+            </Checkbox>
+          </div>
+        </section>
+        {/* Enter in a text field submits the form: a hidden submit button makes that work everywhere. */}
+        <button type="submit" hidden />
+      </form>
     </AppDialog>
   );
+}
+
+/** The fields a failed OK can name, in the order the dialog shows them, with their names. */
+const FIELD_LABELS: Array<[key: string, label: string]> = [
+  ['enabled', 'Auto-backup'],
+  ['repositories', 'Repositories'],
+  ['days', 'Days of the week'],
+  ['times', 'Times of day'],
+  ['targetFolder', 'Target folder'],
+  ['clientsPolicy', 'If a repository is in use'],
+  ['graceMinutes', 'Warn the clients'],
+  ['keepLast', 'Keep the newest backups'],
+  ['compression', 'Compression'],
+];
+
+const labelOf = (key: string) => {
+  const time = /^times\.(\d+)$/.exec(key);
+  if (time) return `Time ${Number(time[1]) + 1}`;
+  return FIELD_LABELS.find(([k]) => k === key)?.[1] ?? key;
+};
+
+const orderOf = (key: string) => {
+  const time = /^times\.(\d+)$/.exec(key);
+  const index = FIELD_LABELS.findIndex(([k]) => k === (time ? 'times' : key));
+  return (index === -1 ? FIELD_LABELS.length : index) * 1000 + (time ? Number(time[1]) : 0);
+};
+
+/** The keys in error, in the order they are shown. */
+export const fieldsInOrder = (errors: FieldErrors) =>
+  Object.keys(errors)
+    .filter((k) => k !== 'form')
+    .sort((a, b) => orderOf(a) - orderOf(b));
+
+export const checkTheseFields = (keys: string[]) =>
+  keys.length === 1
+    ? `Check ${labelOf(keys[0]!)}: see the message beside it.`
+    : `Check ${keys.length} fields: ${keys.map(labelOf).join(', ')}.`;
+
+/** Puts the focus in the field: its text box, its list, or its first box or radio. */
+function focusField(form: HTMLFormElement | null, key: string) {
+  const wrapper = form?.querySelector<HTMLElement>(`[data-field="${key}"]`);
+  const target = wrapper?.querySelector<HTMLElement>(
+    'input:not([type="hidden"]):not([disabled]), [role="listbox"], [tabindex="0"]',
+  );
+  target?.focus();
+  target?.scrollIntoView?.({ block: 'nearest' });
 }

@@ -26,6 +26,8 @@ interface TextInputProps {
   className?: string;
   name?: string;
   inputMode?: 'numeric' | 'text';
+  /** The label is said by a group's label already: kept for screen readers, not drawn. */
+  hideLabel?: boolean;
 }
 
 export function TextInput({
@@ -36,6 +38,7 @@ export function TextInput({
   description,
   className,
   inputMode,
+  hideLabel,
   ...rest
 }: TextInputProps) {
   return (
@@ -47,7 +50,7 @@ export function TextInput({
       validationBehavior="aria"
       {...rest}
     >
-      <Label>{label}</Label>
+      <Label className={hideLabel ? 'visually-hidden' : undefined}>{label}</Label>
       <Input inputMode={inputMode} />
       {description && <Text slot="description">{description}</Text>}
       <FieldError className="field-error">{error}</FieldError>
