@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { callContract } from './support/archives';
-import { repositoriesTable, rowNamed, seriousAxeViolations } from './support/control-panel';
+import type { BackupSettings } from '../electron/shared/settings-schema';
+import { callContract, putItems, removeTempFolders, sampleItems, tempFolder } from './support/archives';
+import { historyTable, repositoriesTable, rowNamed, seriousAxeViolations } from './support/control-panel';
 import { expect, test } from './support/fixtures';
 import { startHeadlessServer, type RunningServer } from './support/headless-server';
 
@@ -15,6 +16,8 @@ const cli = (dataDir: string, ...args: string[]) =>
   execFileSync(process.execPath, [path.join(ROOT, 'bin/repo-server.mjs'), ...args, '--data-dir', dataDir], {
     encoding: 'utf8',
   });
+
+test.afterEach(removeTempFolders);
 
 const restartOnSameDataDir = (server: RunningServer) =>
   startHeadlessServer(['--console-port', new URL(server.origin).port], server.dataDir);
@@ -143,4 +146,67 @@ test('a bookmark of the bare address works after a restart; a wrong or old token
   } finally {
     await restarted.stop();
   }
+});
+
+test('killed during a backup: the run is shown as last known and stops counting; after the restart it is not "running" any more and the history says how it ended', async ({
+  page,
+  server,
+}) => {
+  test.setTimeout(120_000);
+  await callContract(server, 'createRepository', { name: 'Big Results' });
+  // Incompressible, so the backup takes a while to compress.
+  await putItems(server, 'Big Results', sampleItems({ texts: 2, blobs: 48, blobBytes: 1024 * 1024 }));
+  const settings = await callContract<BackupSettings>(server, 'getBackupSettings');
+  await callContract(server, 'saveBackupSettings', {
+    ...settings,
+    repositories: ['Big Results'],
+    targetFolder: tempFolder('killed-backup'),
+  });
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Back Up Now' }).click();
+  const running = page.getByTestId('backup-running');
+  await expect(running).toContainText('Backing up Big Results');
+
+  await server.kill();
+  const banner = page.getByTestId('connection-banner');
+  await expect(banner).toBeVisible({ timeout: 8_000 });
+  await expect(page.getByTestId('backup-panel')).toContainText('Last known');
+  const frozen = await running.innerText();
+  await page.waitForTimeout(2_100);
+  // "started 3 s ago" stays as it was when the server was last heard, not "started 59 s ago".
+  expect(await running.innerText()).toBe(frozen);
+  await expect(page.getByRole('toolbar').getByRole('button', { name: /^Back(ing)? up/i })).toBeDisabled();
+  await page.screenshot({ path: 'test-results/connection-lost-during-backup.png' });
+
+  const restarted = await restartOnSameDataDir(server);
+  try {
+    await expect(banner).toBeHidden({ timeout: 20_000 });
+    // The job ended while nobody listened: the fresh state no longer shows it running…
+    await expect(running).toBeHidden();
+    // …and the history tells how it ended.
+    await expect(
+      historyTable(page).getByRole('row').filter({ hasText: 'Big Results' }).first(),
+    ).toContainText('Failed');
+  } finally {
+    await restarted.stop();
+  }
+});
+
+test("a server that hangs (SIGSTOP) is found out by the heartbeat's silence, and is back when it resumes", async ({
+  page,
+  server,
+}) => {
+  await page.goto(server.url);
+  await expect(page.getByTestId('server-info')).toBeVisible();
+  const banner = page.getByTestId('connection-banner');
+  process.kill(server.pid, 'SIGSTOP');
+  try {
+    // The connection stays open; only the missing heartbeats tell (CONNECTION_LOST_AFTER_MS = 5 s).
+    await expect(banner).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByRole('button', { name: 'Add', exact: true })).toBeDisabled();
+  } finally {
+    process.kill(server.pid, 'SIGCONT');
+  }
+  await expect(banner).toBeHidden({ timeout: 20_000 });
+  await expect(page.getByRole('button', { name: 'Add', exact: true })).toBeEnabled();
 });

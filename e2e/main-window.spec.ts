@@ -35,6 +35,10 @@ test('main window at 1280×800 and 900×650: the toolbar wraps by whole groups, 
     await page.goto(server.url);
     await expect(rowNamed(clientsTable(page), 'Nightly C')).toBeVisible();
     expect(await toolbarRows(page)).toEqual([['Repositories', 'Archives', 'Backup', 'Server']]);
+    // "Connected clients" names the count only; the backup's policy has its own label.
+    await expect(page.getByTestId('server-status')).toContainText('Connected clients3');
+    await expect(page.getByTestId('backup-status')).toContainText('If in use');
+    await expect(page.getByTestId('backup-status')).not.toContainText('Connected clients');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: 'test-results/main-1280x800.png' });
 

@@ -10,6 +10,7 @@ import type { Result } from '../../../electron/shared/result';
 
 /** Waits between reconnection attempts: quick at first (a restart takes a second), then every 10 s. */
 export const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 10_000];
+const PROBE_TIMEOUT_MS = 10_000;
 
 interface BridgeOptions {
   base?: string;
@@ -73,6 +74,8 @@ export function createHttpBridge(token: string, options: BridgeOptions = {}): Re
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: '',
+        // A server that hangs (stopped, swapping) must not hold the next attempt forever.
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
       });
       if (response.status === 401) return 'unauthorized';
       return response.ok ? 'ok' : 'down';
