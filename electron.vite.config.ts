@@ -7,7 +7,14 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      lib: { entry: resolve('electron/main/index.ts'), formats: ['es'] },
+      // fs-agent.js: the file agent's utility process (electron/main/fs-agent-launcher.ts).
+      lib: {
+        entry: {
+          index: resolve('electron/main/index.ts'),
+          'fs-agent': resolve('electron/main/fs-agent-entry.ts'),
+        },
+        formats: ['es'],
+      },
     },
   },
   preload: {

@@ -9,6 +9,8 @@ import { createLifecycle } from '../electron/main/lifecycle';
 import { askWithMessageBox, createQuitGuard } from '../electron/main/quit-guard';
 import { FakeApp } from '../electron/main/testing/fake-app';
 import { PARTIAL_SUFFIX } from '../electron/core/backup/archive-writer';
+import { dataDirHolder, lockDataDir, type DataDirLock } from '../electron/core/data-dir-lock';
+import { mountHangingFs } from '../electron/core/testing/hanging-fs';
 
 // Quitting the desktop app while an export runs: the real core (repository, BackupService job, archive
 // writer), the real lifecycle and quit guard as electron/main/index.ts wires them. Only Electron's `app`
@@ -50,7 +52,7 @@ function fakeDialog(button: string, whileReading: () => Promise<void>) {
 }
 
 /** The app, ready, with its quit guard over the real core: what index.ts builds, minus the window. */
-async function desktopApp(server: RepoServer, dialog: ReturnType<typeof fakeDialog>) {
+async function desktopApp(server: RepoServer, dialog: ReturnType<typeof fakeDialog>, lock?: DataDirLock) {
   const app = new FakeApp();
   const stops: string[] = [];
   createLifecycle({
@@ -70,6 +72,7 @@ async function desktopApp(server: RepoServer, dialog: ReturnType<typeof fakeDial
       stops.push('stop');
       await server.stop();
     },
+    released: () => lock?.release(),
     onFatal: (error) => {
       throw error;
     },
@@ -184,5 +187,38 @@ describe('quitting the desktop app while an export runs', () => {
     expect(done).toBe('done');
     expect(fs.readdirSync(out)).toHaveLength(1);
     await server.stop();
+  });
+
+  it('"Cancel and Quit" while the export waits on a target that never answers: quits, lock released', async () => {
+    const server = await desktopCore();
+    const lock = lockDataDir(server.dataDir, { host: 'electron', startedAt: new Date().toISOString() });
+    const mount = await mountHangingFs();
+    try {
+      // The target's deadline is far away: quitting must not wait for it.
+      const backup = server.settings.get().backup;
+      server.settings.update('backup', { ...backup, targetTimeoutSeconds: 600 });
+      mount.hang('all');
+      await server.handlers.startExport({
+        repositories: ['Big'],
+        destination: { kind: 'folder', folder: path.join(mount.dir, 'backups') },
+        includeHistory: true,
+      });
+      const dialog = fakeDialog('Cancel and Quit', async () => {
+        await vi.waitFor(() => expect(mount.waiting().length).toBeGreaterThan(0), { timeout: 10_000 });
+      });
+      const { app, stops } = await desktopApp(server, dialog, lock);
+
+      app.quit();
+      await vi.waitFor(() => expect(app.quitted).toBe(true), { timeout: 20_000 });
+      expect(stops).toEqual(['stop']);
+      expect(dataDirHolder(server.dataDir)).toBeNull();
+      // The app started again (the target still does not answer) says what became of the export.
+      const again = await createServer({ dataDir: server.dataDir, appInfo, host: 'electron', logger: quiet });
+      const [last] = await again.handlers.listHistory({ repository: 'Big', limit: 1 });
+      expect(last).toMatchObject({ kind: 'export', status: 'cancelled' });
+      await again.stop();
+    } finally {
+      await mount.unmount();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { EventBus } from './event-bus';
 import { serverInfoHandlers } from './server-info';
 import { archiveHandlers } from './backup/archive-handlers';
 import { BackupService } from './backup/backup-service';
+import type { AgentLauncher } from './backup/fs-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
@@ -28,6 +29,11 @@ export interface ServerOptions {
   clientIdleTimeoutMs?: number;
   /** IANA zone the backup schedule's times are read in; the system's by default (tests pin one). */
   timeZone?: string;
+  /**
+   * Starts the file agents that make every call on user-chosen paths (fs-agent.ts): a Node child
+   * process by default; the desktop app passes one built on Electron's utilityProcess.
+   */
+  agentLauncher?: AgentLauncher;
 }
 
 /** The running core: what a host needs to serve the contract and forward events. */
@@ -107,16 +113,15 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     settings,
     appInfo: options.appInfo,
     clients: clientServer,
+    agentLauncher: options.agentLauncher,
+    logger,
   });
 
   const scheduler = new AutoBackup({
     dataDir,
     store,
     clock,
-    appInfo: options.appInfo,
-    clients: () => clientServer,
-    history: backups.history,
-    jobs: backups.jobs,
+    backups,
     settings,
     events,
     logger,
@@ -131,7 +136,14 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       onRepositoriesChanged: announceRepositories,
       onImportedBackupMembership: (name, included) => setBackupMembership(settings, name, included),
     }),
-    ...scheduleHandlers({ settings, store, clock, autoBackup: scheduler, timeZone: options.timeZone }),
+    ...scheduleHandlers({
+      settings,
+      store,
+      clock,
+      autoBackup: scheduler,
+      timeZone: options.timeZone,
+      agentLauncher: options.agentLauncher,
+    }),
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;

@@ -1,16 +1,10 @@
 import type { z } from 'zod';
 import { isMethodName, methods, type Handlers } from '../shared/contract';
+import { fieldErrors } from '../shared/field-errors';
 import { AppFailure, fail, ok, type Result } from '../shared/result';
 
-/** Field path → message, for forms: "times.1" → "Invalid time". */
-export function zodFieldErrors(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join('.') || '_';
-    fields[key] ??= issue.message;
-  }
-  return fields;
-}
+/** Field path → message, for forms (the shared mapping the dialogs use too). */
+export const zodFieldErrors = fieldErrors;
 
 export function describeZodError(error: z.ZodError): string {
   return error.issues

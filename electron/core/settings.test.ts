@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySettingsBackend, migrateSettings, SettingsService } from './settings';
-import { validBackupSettings } from '../shared/settings-schema';
+import { BackupSettingsRules } from '../shared/settings-schema';
 
 describe('settings', () => {
   it('starts from defaults and persists an update to the backend', () => {
@@ -73,14 +73,20 @@ describe('settings', () => {
   });
 
   it('refuses a schedule that cannot run, with a message per field', () => {
-    const result = validBackupSettings.safeParse({
+    const result = BackupSettingsRules.safeParse({
+      enabled: true,
       days: [],
       times: ['25:00'],
       targetFolder: 'relative/dir',
       keepLast: 0,
     });
     expect(result.success).toBe(false);
-    const fields = Object.fromEntries(result.error!.issues.map((i) => [i.path.join('.'), i.message]));
+    const fields = Object.fromEntries(
+      result.error!.issues.map((i: { path: PropertyKey[]; message: string }) => [
+        i.path.join('.'),
+        i.message,
+      ]),
+    );
     expect(fields).toMatchObject({
       days: 'Choose at least one day of the week.',
       'times.0': expect.stringContaining('24-hour'),

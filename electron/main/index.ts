@@ -13,6 +13,7 @@ import {
   screen,
   shell,
   Tray,
+  utilityProcess,
 } from 'electron';
 import ElectronStore from 'electron-store';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { lockDataDir, type DataDirLock } from '../core/data-dir-lock';
 import type { SettingsBackend } from '../core/settings';
 import { hideOnClose } from './close-to-tray';
 import { desktopSettingsStore } from './desktop-settings';
+import { electronAgentLauncher } from './fs-agent-launcher';
 import { desktopHostHandlers } from './host-handlers';
 import { originOf, registerContractIpc } from './ipc';
 import { createLifecycle } from './lifecycle';
@@ -120,6 +122,10 @@ async function start(): Promise<void> {
     host: 'electron',
     settings,
     logger: log,
+    agentLauncher: electronAgentLauncher(
+      (...args) => utilityProcess.fork(...args),
+      path.join(import.meta.dirname, 'fs-agent.js'),
+    ),
   });
   await core.start();
   server = core;
@@ -218,9 +224,12 @@ const lifecycle = createLifecycle({
     const stopping = server;
     server = null;
     await stopping?.stop();
+    log.info('Stopped.');
+  },
+  // Also when the core did not stop within the bound: the lock must not outlive the app.
+  released: () => {
     dataDirLock?.release();
     dataDirLock = null;
-    log.info('Stopped.');
   },
   onFatal: (error) => dialog.showErrorBox('Repository Server could not start', error.message),
   logger: log,

@@ -119,12 +119,18 @@ describe('the app lifecycle', () => {
     expect(app.quitted).toBe(true);
   });
 
-  it('a core that does not stop in time does not keep the app from quitting', async () => {
-    const { app } = setUp({ stop: () => new Promise<void>(() => {}), stopTimeoutMs: 20 });
+  it('a core that does not stop in time does not keep the app from quitting, and the lock is released', async () => {
+    const released: string[] = [];
+    const { app } = setUp({
+      stop: () => new Promise<void>(() => {}),
+      stopTimeoutMs: 20,
+      released: () => void released.push('released'),
+    });
     await app.ready();
     app.quit();
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(app.quitted).toBe(true);
+    expect(released).toEqual(['released']);
   });
 
   it('a start that fails tells the user and quits', async () => {

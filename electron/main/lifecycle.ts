@@ -13,14 +13,26 @@ export interface LifecycleDeps {
   mayQuit(): Promise<boolean>;
   /** Stops the core so that every file is closed before the process exits. */
   stop(): Promise<void>;
+  /**
+   * Called once stopping ended or its bound passed, before the app quits: releases what must not
+   * outlive the app even when the core could not stop in time (the data-dir lock).
+   */
+  released?(): void;
   /** A start that failed: tell the user, the app then quits. */
   onFatal(error: Error): void;
   logger?: Pick<Console, 'info' | 'error'>;
-  /** The longest the core may take to stop before the app quits anyway. */
+  /**
+   * The longest the core may take to stop before the app quits anyway (10 s): its jobs are cancelled
+   * at once (a call stuck on a share that went away is in a file agent, which is killed), so only an
+   * unexpected hang reaches this bound.
+   */
   stopTimeoutMs?: number;
 }
 
 type Phase = 'running' | 'deciding' | 'stopping' | 'stopped';
+
+/** The longest a quit waits for the core to stop, as `serve` does on SIGTERM. */
+export const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * The app's life: one instance (a second launch shows the first one's window), tray-only when
@@ -59,9 +71,14 @@ export function createLifecycle(deps: LifecycleDeps) {
         return;
       }
       phase = 'stopping';
-      await stopWithin(deps.stop(), deps.stopTimeoutMs ?? 20_000).catch((error: Error) =>
+      await stopWithin(deps.stop(), deps.stopTimeoutMs ?? STOP_TIMEOUT_MS).catch((error: Error) =>
         logger.error(`The core did not stop cleanly: ${error.message}`),
       );
+      try {
+        deps.released?.();
+      } catch (error) {
+        logger.error(`Could not release on quit: ${(error as Error).message}`);
+      }
       phase = 'stopped';
       deps.app.quit();
     })();

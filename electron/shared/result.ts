@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'PORT_IN_USE',
   'NOT_WRITABLE',
   'NO_SPACE',
+  'NOT_RESPONDING', // a folder (a network share, a disk) did not answer within the deadline
   'INVALID_ARCHIVE',
   'UNSUPPORTED_VERSION',
   'CANCELLED',

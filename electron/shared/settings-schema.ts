@@ -83,7 +83,27 @@ export type ClientsPolicy = z.infer<typeof ClientsPolicy>;
 export const Compression = z.enum(['store', 'fast', 'best']);
 export type Compression = z.infer<typeof Compression>;
 
-/** The auto-backup settings as stored; saving checks the stricter rules of `validBackupSettings`. */
+/**
+ * What each clients policy does, in the words the Schedule dialog shows; the backup engine
+ * (core/backup/clients-policy.ts) does exactly this.
+ */
+export const CLIENTS_POLICY_CHOICES: Record<ClientsPolicy, { label: string; description: string }> = {
+  'keep-connected': {
+    label: 'Run backup without disconnecting the clients',
+    description: 'Clients keep working; what they write after the snapshot goes into the next backup.',
+  },
+  disconnect: {
+    label: 'Disconnect the clients and run backup',
+    description:
+      'Clients get a notice and are disconnected only while the snapshot is taken (usually seconds); ' +
+      'they can reconnect while the backup is written and verified.',
+  },
+};
+
+/** A folder, a disk or a network share that does not answer for this long fails the job (seconds). */
+export const DEFAULT_TARGET_TIMEOUT_SECONDS = 30;
+
+/** The auto-backup settings as stored; saving checks the rules of `BackupSettingsRules`. */
 export const BackupSettings = z.object({
   enabled: z.boolean().default(false),
   repositories: z.array(z.string()).default([]),
@@ -91,9 +111,14 @@ export const BackupSettings = z.object({
   times: z.array(TimeOfDay).default(['22:00']),
   targetFolder: z.string().default(''),
   clientsPolicy: ClientsPolicy.default('keep-connected'),
-  graceMinutes: z.number().int().min(0).max(120).default(0),
+  graceMinutes: z
+    .number({ error: 'Enter the minutes of warning, or 0.' })
+    .int('Enter a whole number of minutes.')
+    .min(0, 'Enter 0 minutes or more.')
+    .max(120, 'Warn at most 120 minutes ahead.')
+    .default(0),
   keepLast: z
-    .number()
+    .number({ error: 'Enter how many backups to keep.' })
     .int('Enter a whole number.')
     .min(1, 'Keep at least 1 backup per repository.')
     .max(1000, 'Keep at most 1000 backups per repository.')
@@ -102,23 +127,42 @@ export const BackupSettings = z.object({
   catchUp: z.boolean().default(true),
   /** ISO 8601; backups are paused until then. null when not paused. */
   pausedUntil: z.string().nullable().default(null),
+  /** No answer from the target (or an archive's folder) for this long fails the job; not a total limit. */
+  targetTimeoutSeconds: z
+    .number({ error: 'Enter the seconds to wait for the target folder.' })
+    .int('Enter a whole number of seconds.')
+    .min(1, 'Wait at least 1 second.')
+    .max(3600, 'Wait at most 3600 seconds (an hour).')
+    .default(DEFAULT_TARGET_TIMEOUT_SECONDS),
 });
 export type BackupSettings = z.infer<typeof BackupSettings>;
 
-/** The rules a schedule must meet to be saved, with a message per field a person can act on. */
-export const validBackupSettings = BackupSettings.extend({
-  days: z.array(Day).min(1, 'Choose at least one day of the week.'),
-  times: z.array(TimeOfDay).min(1, 'Add at least one time of day.'),
-  targetFolder: z
-    .string()
-    .trim()
-    .min(1, 'Choose the folder the backups are written to.')
-    .refine(isFullPath, fullPathMessage(FOLDER_EXAMPLE)),
-  keepLast: z
-    .number({ error: 'Enter how many backups to keep.' })
-    .int('Enter a whole number.')
-    .min(1, 'Keep at least 1 backup per repository.')
-    .max(1000, 'Keep at most 1000 backups per repository.'),
+/**
+ * The rules backup settings must meet to be saved, each with the message a person sees beside its field
+ * — in the Schedule dialog, from the contract and in the CLI alike. A disabled schedule needs only to be
+ * well-formed (a half-finished setup can be kept); an enabled one must be able to run. Whether the named
+ * repositories exist and whether a file stands in the target's path are checked by the core on save.
+ */
+export const BackupSettingsRules = BackupSettings.superRefine((s, ctx) => {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
+  const seen = new Set<string>();
+  s.times.forEach((time, i) => {
+    if (seen.has(time)) issue(['times', i], `${time} is listed twice.`);
+    seen.add(time);
+  });
+  if (!s.enabled) return;
+  if (s.repositories.length === 0)
+    issue(['repositories'], 'Choose at least one repository to back up, or disable auto-backup.');
+  if (s.days.length === 0) issue(['days'], 'Choose at least one day of the week.');
+  if (s.times.length === 0) issue(['times'], 'Add at least one time of day.');
+  const folder = s.targetFolder.trim();
+  if (folder === '') issue(['targetFolder'], 'Choose the folder the backups are written to.');
+  // eslint-disable-next-line no-control-regex
+  else if (/[\u0000-\u001f]/.test(folder))
+    issue(['targetFolder'], 'The folder path contains control characters; type it again.');
+  else if (!isFullPath(folder))
+    issue(['targetFolder'], fullPathMessage(FOLDER_EXAMPLE));
 });
 
 export const SETTINGS_VERSION = 2;

@@ -8,6 +8,7 @@ type ArchiveMethods =
   | 'startImport'
   | 'listJobs'
   | 'cancelJob'
+  | 'getJob'
   | 'listHistory';
 
 /**
@@ -58,6 +59,8 @@ export function archiveHandlers(
       service.jobs.cancel(jobId);
       return null;
     },
+
+    getJob: async ({ jobId }) => service.jobs.get(jobId),
 
     listHistory: async (args) =>
       service.history.list({ limit: args?.limit ?? 50, repository: args?.repository }),

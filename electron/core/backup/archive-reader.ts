@@ -10,6 +10,7 @@ import { formatSize } from '../../shared/format-size';
 import { AppFailure } from '../../shared/result';
 import { cancelled, isAbortError } from './fs-errors';
 import { MANIFEST_ENTRY, MAX_MANIFEST_BYTES, parseManifest, SNAPSHOT_ENTRY } from './manifest';
+import { AgentReader, type TargetFs } from './target-fs';
 
 /** Deflate cannot pack honest data much beyond ~1030:1; a higher claim is a lie (a zip bomb). */
 export const MAX_COMPRESSION_RATIO = 1000;
@@ -64,29 +65,8 @@ export async function ensureFreeSpace(
  * Every entry is checked before anything is extracted: names, links, sizes against the manifest and a
  * compression ratio that honest data cannot exceed.
  */
-export async function openArchive(file: string): Promise<OpenedArchive> {
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(file);
-  } catch {
-    throw new AppFailure('NOT_FOUND', `The file ${file} does not exist or cannot be read.`);
-  }
-  if (!stat.isFile()) throw new AppFailure('INVALID_ARGUMENT', `${file} is not a file.`);
-  // The zip library would say "End of central directory record signature not found".
-  if (stat.size === 0) throw invalid(file, 'This file is empty — it is not a backup archive.');
-  let zip: yauzl.ZipFile;
-  try {
-    zip = await yauzl.openPromise(file, {
-      lazyEntries: true,
-      autoClose: false,
-      strictFileNames: true,
-      validateEntrySizes: true,
-    });
-  } catch (error) {
-    // The library's own sentence ends with a period: "(… truncated.)." read badly.
-    const detail = (error as Error).message.replace(/\.\s*$/, '');
-    throw invalid(file, `not a ZIP archive, or truncated (${detail}).`);
-  }
+export async function openArchive(file: string, io?: TargetFs): Promise<OpenedArchive> {
+  const zip = io ? await openThroughAgent(file, io) : await openHere(file);
   try {
     if (zip.entryCount > MAX_ENTRIES) throw invalid(file, `${zip.entryCount} entries; a backup has 2.`);
     const entries = new Map<string, yauzl.Entry>();
@@ -126,10 +106,66 @@ export async function openArchive(file: string): Promise<OpenedArchive> {
     const listedBytes = manifest.entries.reduce((sum, e) => sum + e.size, 0) + manifestEntry.uncompressedSize;
     if (expandedBytes !== listedBytes)
       throw invalid(file, `it expands to ${expandedBytes} bytes but its manifest lists ${listedBytes}.`);
-    return { file, sizeBytes: stat.size, manifest, snapshotEntry, zip, close: () => zip.close() };
+    return { file, sizeBytes: zip.fileSize, manifest, snapshotEntry, zip, close: () => zip.close() };
   } catch (error) {
     zip.close();
     throw error;
+  }
+}
+
+const EMPTY = 'This file is empty — it is not a backup archive.';
+
+const ZIP_OPTIONS = {
+  lazyEntries: true,
+  autoClose: false,
+  strictFileNames: true,
+  validateEntrySizes: true,
+} as const;
+
+// The library's own sentence ends with a period: "(… truncated.)." read badly.
+const notAZip = (file: string, error: unknown) =>
+  invalid(file, `not a ZIP archive, or truncated (${(error as Error).message.replace(/\.\s*$/, '')}).`);
+
+/** A file of the data directory (a safety backup, a test's archive): read in this process. */
+async function openHere(file: string): Promise<yauzl.ZipFile> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(file);
+  } catch {
+    throw new AppFailure('NOT_FOUND', `The file ${file} does not exist or cannot be read.`);
+  }
+  if (!stat.isFile()) throw new AppFailure('INVALID_ARGUMENT', `${file} is not a file.`);
+  // The zip library would say "End of central directory record signature not found".
+  if (stat.size === 0) throw invalid(file, EMPTY);
+  try {
+    return await yauzl.openPromise(file, ZIP_OPTIONS);
+  } catch (error) {
+    throw notAZip(file, error);
+  }
+}
+
+/** A file on a user-chosen path: every read goes through the job's file agent, under its deadline. */
+async function openThroughAgent(file: string, io: TargetFs): Promise<yauzl.ZipFile> {
+  const stat = await io.stat(file).catch((error: unknown) => {
+    if (error instanceof AppFailure) throw error;
+    return null;
+  });
+  if (!stat) throw new AppFailure('NOT_FOUND', `The file ${file} does not exist or cannot be read.`);
+  if (stat.type !== 'file') throw new AppFailure('INVALID_ARGUMENT', `${file} is not a file.`);
+  if (stat.size === 0) throw invalid(file, EMPTY);
+  const opened = await io.open(file, 'r').catch((error: unknown) => {
+    if (error instanceof AppFailure) throw error;
+    throw new AppFailure('NOT_FOUND', `The file ${file} does not exist or cannot be read.`);
+  });
+  const reader = new AgentReader(opened);
+  try {
+    return await yauzl.fromRandomAccessReaderPromise(reader, opened.size, ZIP_OPTIONS);
+  } catch (error) {
+    await opened.close().catch(() => {});
+    if (error instanceof AppFailure) throw error;
+    const failure = (error as { cause?: unknown }).cause;
+    if (failure instanceof AppFailure) throw failure;
+    throw notAZip(file, error);
   }
 }
 
@@ -172,6 +208,8 @@ async function readManifestEntry(file: string, zip: yauzl.ZipFile, entry: yauzl.
       crc = zlib.crc32(chunk, crc);
     }
   } catch (error) {
+    // A folder that stopped answering, or a cancel, is not a damaged file.
+    if (error instanceof AppFailure) throw error;
     throw invalid(file, `${MANIFEST_ENTRY} cannot be read (${(error as Error).message}).`);
   }
   if (crc !== entry.crc32) throw invalid(file, `${MANIFEST_ENTRY} fails its CRC check; the file is damaged.`);

@@ -7,7 +7,7 @@ import { checkSnapshot, openArchive } from './archive-reader';
 import { SNAPSHOT_ENTRY, MANIFEST_ENTRY } from './manifest';
 import { takeSnapshot } from './snapshot';
 import { openDatabase } from '../storage/open-database';
-import { contentsOf, fill, newStore, tempDir } from './test-support';
+import { agentIo, contentsOf, fill, newStore, tempDir } from './test-support';
 import type { ManifestV1 } from '../../shared/contract/archives';
 
 const cleanups: Array<() => void> = [];
@@ -45,6 +45,7 @@ describe('archive writer and reader', () => {
       expect(facts).toMatchObject({ items: 20, revisions: 6, id: repo.id });
       const file = path.join(work, 'Alpha_2026-11-22-09-30-00.zip');
       const written = await writeArchive({
+        io: agentIo(cleanups),
         file,
         snapshotFile: snap,
         compression,
@@ -124,6 +125,7 @@ describe('archive writer and reader', () => {
     const file = path.join(work, 'Gone.zip');
     await expect(
       writeArchive({
+        io: agentIo(cleanups),
         file,
         snapshotFile: path.join(work, 'missing.sqlite'),
         compression: 'fast',

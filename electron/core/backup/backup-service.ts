@@ -18,10 +18,13 @@ import type { EventBus } from '../event-bus';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import { openArchive } from './archive-reader';
-import { exportRepository, type Destination, type ExportResult } from './export-repository';
+import { nodeAgentLauncher, type AgentLauncher } from './fs-agent';
 import { BackupHistory } from './history';
 import { importArchive, type ImportRequest } from './import-archive';
 import { JobRegistry, type JobContext } from './jobs';
+import { BackupPipeline, type BackupRequest, type BackupResult, type Destination } from './pipeline';
+import { Janitor } from './recovery';
+import { TargetFs } from './target-fs';
 import { removeStaleTempFolders } from './temp-area';
 import { verifyArchive } from './verify-archive';
 
@@ -36,8 +39,12 @@ export interface BackupServiceDeps {
   appInfo: AppInfo;
   /** The client server's side of the clients policy; null while there is none (CLI commands). */
   clients?: ClientsControl | null;
+  /** Starts the file agents that do every call on user-chosen paths (fs-agent.ts). */
+  agentLauncher?: AgentLauncher;
+  logger?: Pick<Console, 'info' | 'warn' | 'error'>;
 }
 
+/** What the Export dialog, the CLI's export and tests ask for; the rest comes from the settings. */
 export interface ExportOptions {
   repository: string;
   destination: Destination;
@@ -46,29 +53,64 @@ export interface ExportOptions {
   /** export (default) or backup, as recorded in the history. */
   kind?: Extract<JobKind, 'export' | 'backup'>;
   clientsPolicy?: ClientsPolicy;
+  graceMinutes?: number;
   /** Defaults to settings.backup.compression. */
   compression?: Compression;
+  /** Retention in the destination folder after a verified archive; none by default. */
+  keepLast?: number | null;
 }
+
+export type BackupJobResult = JobResult & { backup: BackupResult | null };
 
 const failureText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const toJobError = (e: unknown) =>
   isAppFailure(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: failureText(e) };
 
-/** Export, verify, import and their history and jobs: what the contract handlers and the scheduler use. */
+/** Backups (the one pipeline), verify, import, their jobs and history: what handlers, scheduler and CLI use. */
 export class BackupService {
   readonly history: BackupHistory;
   readonly jobs: JobRegistry;
   readonly safetyBackupsDir: string;
+  readonly pipeline: BackupPipeline;
+  readonly janitor: Janitor;
+  /** Settles what a killed process left behind; resolves once done (in the background at start). */
+  readonly recovered: Promise<void>;
   private clients: ClientsControl | null;
+  private readonly launcher: AgentLauncher;
 
   constructor(private readonly deps: BackupServiceDeps) {
     this.history = new BackupHistory(deps.serverDb, deps.clock);
     this.jobs = new JobRegistry(deps.events, deps.clock);
     this.safetyBackupsDir = path.join(deps.dataDir, 'safety-backups');
     this.clients = deps.clients ?? null;
-    // What a killed or crashed process left behind: its partial archives and its temp folders.
-    this.history.recoverInterrupted();
+    this.launcher = deps.agentLauncher ?? nodeAgentLauncher;
+    const timeoutMs = () => this.timeoutMs();
+    this.janitor = new Janitor({
+      history: this.history,
+      launcher: this.launcher,
+      dataDir: deps.dataDir,
+      clock: deps.clock,
+      timeoutMs,
+      logger: deps.logger,
+    });
+    this.pipeline = new BackupPipeline({
+      dataDir: deps.dataDir,
+      store: deps.store,
+      clock: deps.clock,
+      appInfo: deps.appInfo,
+      clients: () => this.clients,
+      history: this.history,
+      janitor: this.janitor,
+      launcher: this.launcher,
+      timeoutMs,
+    });
+    // What a killed or crashed process left behind: its temp folders now (they are in the data dir),
+    // its jobs' files in the background (their folders may not answer).
     removeStaleTempFolders(deps.dataDir);
+    this.recovered = this.janitor.recoverInterrupted().then(
+      () => {},
+      (error: unknown) => deps.logger?.warn(`Could not settle earlier jobs: ${failureText(error)}`),
+    );
   }
 
   /** The client server arrives after the service in some hosts. */
@@ -76,64 +118,65 @@ export class BackupService {
     this.clients = clients;
   }
 
+  private timeoutMs(): number {
+    return this.deps.settings.get().backup.targetTimeoutSeconds * 1000;
+  }
+
+  /** A request with what the options leave out taken from the settings. */
+  backupRequest(options: ExportOptions): BackupRequest {
+    const backup = this.deps.settings.get().backup;
+    return {
+      repository: options.repository,
+      destination: options.destination,
+      kind: options.kind ?? 'export',
+      trigger: options.trigger ?? 'manual',
+      includeHistory: options.includeHistory ?? true,
+      compression: options.compression ?? backup.compression,
+      clientsPolicy: options.clientsPolicy ?? 'keep-connected',
+      graceMinutes: options.graceMinutes ?? 0,
+      keepLast: options.keepLast ?? null,
+    };
+  }
+
   /**
-   * Exports one repository and records it in the history. Awaitable: the scheduler calls it with kind
-   * "backup" and its trigger; `job` gives cancel and progress (see `startExportJob` for a tracked job).
+   * Backs up one repository through the pipeline inside an existing job (or none) and records it; throws
+   * an AppFailure. `startBackupJob` is the tracked form.
    */
-  async exportRepository(
+  backupRepository(
     options: ExportOptions,
-    job: Pick<JobContext, 'signal' | 'progress'> = {
+    job: Pick<JobContext, 'signal' | 'progress'> & { jobId?: string } = {
       signal: new AbortController().signal,
       progress: () => {},
     },
-  ): Promise<ExportResult> {
-    const historyId = this.history.begin({
-      kind: options.kind ?? 'export',
-      trigger: options.trigger ?? 'manual',
-      repository: options.repository,
-      file: options.destination.kind === 'file' ? path.resolve(options.destination.file) : null,
-    });
-    try {
-      const result = await exportRepository(
-        { ...this.deps, clients: this.clients },
-        {
-          repository: options.repository,
-          destination: options.destination,
-          includeHistory: options.includeHistory ?? true,
-          trigger: options.trigger ?? 'manual',
-          compression: options.compression ?? this.deps.settings.get().backup.compression,
-          clientsPolicy: options.clientsPolicy ?? 'keep-connected',
-        },
-        {
-          signal: job.signal,
-          progress: (update) => {
-            // Recorded as soon as it is known, so a killed process's partial can be found and removed.
-            if (update.file) this.history.setFile(historyId, update.file);
-            job.progress(update);
-          },
-        },
-      );
-      this.history.finish(historyId, { status: 'ok', sizeBytes: result.sizeBytes, file: result.file });
-      return result;
-    } catch (error) {
-      const cancelled = isAppFailure(error) && error.code === 'CANCELLED';
-      this.history.finish(historyId, {
-        status: cancelled ? 'cancelled' : 'failed',
-        error: failureText(error),
-      });
-      throw error;
-    }
+  ): Promise<BackupResult> {
+    return this.pipeline.run(this.backupRequest(options), { jobId: job.jobId ?? '', ...job });
   }
 
-  /** Starts a tracked export job (progress events, cancel); `done` resolves with its result, never rejects. */
-  startExportJob(options: ExportOptions): { jobId: string; done: Promise<JobResult> } {
-    return this.jobs.start(
-      { kind: options.kind ?? 'export', repository: options.repository, file: null },
+  /** Starts a tracked backup job (progress events, cancel); `done` resolves with its result, never rejects. */
+  startBackupJob(options: ExportOptions): { jobId: string; done: Promise<BackupJobResult> } {
+    let backup: BackupResult | null = null;
+    const request = this.backupRequest(options);
+    const started = this.jobs.start(
+      {
+        kind: request.kind,
+        repository: request.repository,
+        file: request.destination.kind === 'file' ? path.resolve(request.destination.file) : null,
+      },
       async (job) => {
-        const result = await this.exportRepository(options, job);
-        return { file: result.file, sizeBytes: result.sizeBytes };
+        backup = await this.pipeline.run(request, job);
+        return { file: backup.file, sizeBytes: backup.sizeBytes };
       },
     );
+    const done = started.done.then((result) => {
+      this.janitor.soon();
+      return { ...result, backup };
+    });
+    return { jobId: started.jobId, done };
+  }
+
+  /** An export job (the Export dialog, the CLI): a backup with kind "export" and no retention. */
+  startExportJob(options: ExportOptions): { jobId: string; done: Promise<BackupJobResult> } {
+    return this.startBackupJob({ kind: 'export', ...options });
   }
 
   startImportJob(
@@ -141,15 +184,17 @@ export class BackupService {
     trigger: Trigger = 'manual',
   ): { jobId: string; done: Promise<JobResult> } {
     const file = path.resolve(request.file);
-    return this.jobs.start({ kind: 'import', repository: request.targetName ?? null, file }, (job) => {
-      // One import at a time: two restores must not pick the same free name or swap the same file.
-      const turn = this.importQueue.then(() => this.runImport(request, file, trigger, job));
-      this.importQueue = turn.catch(() => {});
-      return turn;
-    });
+    // One import at a time: two restores must not pick the same free name or swap the same file.
+    return this.jobs.start(
+      { kind: 'import', repository: request.targetName ?? null, file, lane: 'import' },
+      (job) => this.runImport(request, file, trigger, job),
+    );
   }
 
-  private importQueue: Promise<unknown> = Promise.resolve();
+  /** A file agent for reading a user-chosen archive, under the deadline, cancelled with `signal`. */
+  private sourceIo(signal?: AbortSignal): TargetFs {
+    return new TargetFs({ launcher: this.launcher, timeoutMs: this.timeoutMs(), signal, role: 'source' });
+  }
 
   private async runImport(request: ImportRequest, file: string, trigger: Trigger, job: JobContext) {
     const historyId = this.history.begin({
@@ -157,23 +202,30 @@ export class BackupService {
       trigger,
       repository: request.targetName ?? null,
       file,
+      jobId: job.jobId,
     });
+    const io = this.sourceIo(job.signal);
     try {
       const result = await importArchive(
         {
           dataDir: this.deps.dataDir,
           store: this.deps.store,
           clients: this.clients,
+          io,
+          // The restore holds the repository's clients off already: the safety backup is taken with
+          // them held, so no write acknowledged before the restore is missing from it.
           safetyBackup: async (repository, inner) => {
-            const safety = await this.exportRepository(
-              {
+            const safety = await this.pipeline.run(
+              this.backupRequest({
                 repository,
                 destination: { kind: 'folder', folder: this.ensureSafetyFolder() },
                 trigger: 'pre-restore',
                 kind: 'backup',
                 includeHistory: true,
-              },
+                keepLast: this.deps.settings.get().backup.keepLast,
+              }),
               {
+                jobId: job.jobId,
                 signal: inner.signal,
                 progress: ({ bytesDone, bytesTotal }) => inner.progress({ bytesDone, bytesTotal }),
               },
@@ -184,18 +236,18 @@ export class BackupService {
         { ...request, file },
         job,
       );
+      this.history.setRepository(historyId, result.restoredAs);
       this.history.finish(historyId, { status: 'ok' });
-      this.deps.serverDb
-        .prepare('UPDATE backup_history SET repository = ? WHERE id = ?')
-        .run(result.restoredAs, historyId);
       return { file, restoredAs: result.restoredAs };
     } catch (error) {
-      const cancelled = isAppFailure(error) && error.code === 'CANCELLED';
+      const cancelled = job.signal.aborted || (isAppFailure(error) && error.code === 'CANCELLED');
       this.history.finish(historyId, {
         status: cancelled ? 'cancelled' : 'failed',
         error: failureText(error),
       });
       throw error;
+    } finally {
+      io.close();
     }
   }
 
@@ -207,25 +259,36 @@ export class BackupService {
 
   /** The manifest only: the central directory and manifest.json, never the whole file. */
   async readManifest(file: string): Promise<ManifestV1> {
-    const archive = await openArchive(path.resolve(file));
-    archive.close();
-    return archive.manifest;
+    const io = this.sourceIo();
+    try {
+      const archive = await openArchive(path.resolve(file), io);
+      archive.close();
+      return archive.manifest;
+    } finally {
+      io.close();
+    }
   }
 
   async preview(file: string): Promise<ArchivePreview> {
     const resolved = path.resolve(file);
-    const sizeBytes = await statSize(resolved);
+    const io = this.sourceIo();
     try {
-      const manifest = await this.readManifest(resolved);
-      return {
-        file: resolved,
-        sizeBytes,
-        manifest,
-        exists: this.deps.store.resolve(manifest.repository.name) !== null,
-        error: null,
-      };
-    } catch (error) {
-      return { file: resolved, sizeBytes, manifest: null, exists: false, error: toJobError(error) };
+      const sizeBytes = (await io.stat(resolved).catch(() => null))?.size ?? null;
+      try {
+        const archive = await openArchive(resolved, io);
+        archive.close();
+        return {
+          file: resolved,
+          sizeBytes,
+          manifest: archive.manifest,
+          exists: this.deps.store.resolve(archive.manifest.repository.name) !== null,
+          error: null,
+        };
+      } catch (error) {
+        return { file: resolved, sizeBytes, manifest: null, exists: false, error: toJobError(error) };
+      }
+    } finally {
+      io.close();
     }
   }
 
@@ -234,16 +297,21 @@ export class BackupService {
     const resolved = path.resolve(file);
     const started = this.deps.clock.now();
     const historyId = this.history.begin({ kind: 'verify', trigger, repository: null, file: resolved });
+    const io = this.sourceIo(signal);
     try {
-      const { manifest } = await verifyArchive(resolved, { dataDir: this.deps.dataDir, signal });
-      this.deps.serverDb
-        .prepare('UPDATE backup_history SET repository = ? WHERE id = ?')
-        .run(manifest.repository.name, historyId);
-      this.history.finish(historyId, { status: 'ok', sizeBytes: await statSize(resolved) });
+      const { manifest } = await verifyArchive(resolved, { dataDir: this.deps.dataDir, signal, io });
+      this.history.setRepository(historyId, manifest.repository.name);
+      const sizeBytes = (await io.stat(resolved).catch(() => null))?.size ?? null;
+      this.history.finish(historyId, { status: 'ok', sizeBytes });
       return { file: resolved, verified: true, manifest, error: null, durationMs: this.since(started) };
     } catch (error) {
       this.history.finish(historyId, { status: 'failed', error: failureText(error) });
-      const manifest = await this.readManifest(resolved).catch(() => null);
+      const manifest =
+        isAppFailure(error) && error.code === 'NOT_RESPONDING'
+          ? null
+          : await openArchive(resolved, io)
+              .then((a) => (a.close(), a.manifest))
+              .catch(() => null);
       return {
         file: resolved,
         verified: false,
@@ -251,6 +319,8 @@ export class BackupService {
         error: toJobError(error),
         durationMs: this.since(started),
       };
+    } finally {
+      io.close();
     }
   }
 
@@ -258,16 +328,13 @@ export class BackupService {
     return Math.max(0, Math.round(this.deps.clock.now() - start));
   }
 
-  /** Cancels running jobs and waits until each has removed its partial file and temp folder. */
-  stop(): Promise<void> {
-    return this.jobs.cancelAll();
-  }
-}
-
-async function statSize(file: string): Promise<number | null> {
-  try {
-    return (await fs.promises.stat(file)).size;
-  } catch {
-    return null;
+  /**
+   * Cancels running jobs and waits until each has ended; what a target that does not answer keeps
+   * (a partial) is removed at the next start. Bounded by `boundMs` for the cleanups.
+   */
+  async stop(boundMs = 3_000): Promise<void> {
+    this.janitor.stopping(boundMs);
+    await this.jobs.cancelAll();
+    await this.janitor.stop(boundMs);
   }
 }

@@ -67,7 +67,7 @@ describe('export to a target that fails', () => {
     }).done;
     expect(result.error).toEqual({
       code: 'NOT_WRITABLE',
-      message: `The folder ${readOnly} is on a read-only disk (EROFS).`,
+      message: `The target folder ${readOnly} is on a read-only disk (EROFS).`,
     });
     expect(t.service.history.list()[0]).toMatchObject({ status: 'failed', error: result.error!.message });
   });
@@ -75,12 +75,13 @@ describe('export to a target that fails', () => {
   it('a disk that fills up midway: NO_SPACE, and no *.partial left behind', async () => {
     const t = backupFixture(cleanups);
     bigRepository(t, 6);
-    const small = mountTmpfs('size=8m');
+    // Room for the estimate (the repository's size and a margin), but not once someone else writes.
+    const small = mountTmpfs('size=12m');
     // Once compression starts, something else takes most of the free space.
     const off = t.events.on('jobProgress', (p) => {
       if (p.phase === 'compressing') {
         off();
-        fs.writeFileSync(path.join(small, 'someone-else.bin'), Buffer.alloc(7 * 1024 * 1024));
+        fs.writeFileSync(path.join(small, 'someone-else.bin'), Buffer.alloc(11 * 1024 * 1024));
       }
     });
     const result = await t.service.startExportJob({
@@ -90,7 +91,7 @@ describe('export to a target that fails', () => {
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('NO_SPACE');
     expect(result.error?.message).toMatch(
-      new RegExp(`^Not enough space on the disk of ${small} \\(ENOSPC\\)`),
+      new RegExp(`^The disk of the target folder ${small} is full \\(ENOSPC\\)`),
     );
     expect(fs.readdirSync(small)).toEqual(['someone-else.bin']);
   });
@@ -111,7 +112,7 @@ describe('export to a target that fails', () => {
       destination: { kind: 'folder', folder },
     }).done;
     expect(result.error).toMatchObject({ code: 'NOT_WRITABLE' });
-    expect(result.error!.message).toContain(`The folder ${folder} does not exist or was removed`);
+    expect(result.error!.message).toContain(`The target folder ${folder} does not exist or was removed`);
     expect(fs.readdirSync(t.out)).toEqual([]);
   });
 
@@ -158,6 +159,7 @@ describe('a process killed midway', () => {
 
     // The next start (same data dir) knows the job was interrupted and removes what it left.
     const t = backupFixture(cleanups, dataDir);
+    await t.service.recovered;
     expect(fs.readdirSync(folder)).toEqual([]);
     const tmp = path.join(dataDir, 'tmp');
     expect(fs.existsSync(tmp) ? fs.readdirSync(tmp) : []).toEqual([]);

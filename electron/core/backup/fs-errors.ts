@@ -1,43 +1,46 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { AppFailure } from '../../shared/result';
 
-/** The file that stands where a folder of `folder`'s path should be (what ENOTDIR means), if any. */
-function fileInPlaceOfFolder(folder: string): string | null {
-  for (let at = path.resolve(folder); ; at = path.dirname(at)) {
-    try {
-      if (!fs.statSync(at).isDirectory()) return at;
-    } catch {
-      // Missing, or beneath the file we are looking for: keep going up.
-    }
-    if (path.dirname(at) === at) return null;
-  }
-}
-
-/** Turns a file system error into a failure a person can act on, naming the folder and the cause. */
+/**
+ * Turns a file system error on a backup target into a failure a person can act on, naming the folder
+ * and the cause: the one wording for the target check, the archive writer and retention.
+ */
 export function describeFsError(error: unknown, folder: string): AppFailure {
   if (error instanceof AppFailure) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const e = error as (NodeJS.ErrnoException & { blocker?: string }) | undefined;
+  const code = e?.code;
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return new AppFailure('NOT_WRITABLE', `The folder ${folder} is not writable (${code}).`);
+      return new AppFailure(
+        'NOT_WRITABLE',
+        `The target folder ${folder} is not writable (${code}). Give this app write access or choose another folder.`,
+      );
     case 'EROFS':
-      return new AppFailure('NOT_WRITABLE', `The folder ${folder} is on a read-only disk (EROFS).`);
+      return new AppFailure('NOT_WRITABLE', `The target folder ${folder} is on a read-only disk (EROFS).`);
     case 'ENOSPC':
     case 'EDQUOT':
-      return new AppFailure('NO_SPACE', `Not enough space on the disk of ${folder} (${code}).`);
-    case 'ENOTDIR': {
-      const file = fileInPlaceOfFolder(folder);
-      if (file)
+      return new AppFailure('NO_SPACE', `The disk of the target folder ${folder} is full (${code}).`);
+    case 'ENOTDIR':
+      if (e?.blocker)
         return new AppFailure(
           'NOT_WRITABLE',
-          `${file} is a file, not a folder, so ${folder} cannot be used; choose a folder.`,
+          `${e.blocker} is a file, not a folder, so ${folder} cannot be used; choose a folder.`,
         );
-      return new AppFailure('NOT_WRITABLE', `The folder ${folder} does not exist or was removed (ENOTDIR).`);
-    }
+      return new AppFailure(
+        'NOT_WRITABLE',
+        `The target folder ${folder} does not exist or was removed (ENOTDIR).`,
+      );
     case 'ENOENT':
-      return new AppFailure('NOT_WRITABLE', `The folder ${folder} does not exist or was removed (${code}).`);
+      // mkdir's ENOENT with the parent present: a path the file system refuses (/proc/x, say).
+      if (e?.syscall === 'mkdir')
+        return new AppFailure(
+          'NOT_WRITABLE',
+          `The target folder ${folder} cannot be created there (ENOENT). Choose another folder.`,
+        );
+      return new AppFailure(
+        'NOT_WRITABLE',
+        `The target folder ${folder} does not exist or was removed (ENOENT).`,
+      );
     case 'EEXIST':
       return new AppFailure(
         'CONFLICT',
@@ -47,14 +50,15 @@ export function describeFsError(error: unknown, folder: string): AppFailure {
     case 'ETIMEDOUT':
     case 'EHOSTDOWN':
     case 'ESTALE':
+    case 'ENOTCONN':
       return new AppFailure(
         'NOT_WRITABLE',
-        `Writing to ${folder} failed (${code}); check the disk or the network share.`,
+        `Writing to the target folder ${folder} failed (${code}); check the disk or the network share.`,
       );
     default:
       return new AppFailure(
         'INTERNAL',
-        `Writing to ${folder} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `Writing to the target folder ${folder} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
   }
 }

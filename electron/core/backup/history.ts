@@ -1,8 +1,9 @@
-import fs from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import type { HistoryEntry, JobKind, Trigger } from '../../shared/contract/archives';
 import { toLocalIso, type Clock } from '../clock';
-import { PARTIAL_SUFFIX } from './archive-writer';
+
+// The backup history in server.sqlite (migrations 002, 003). This is the only module that writes its
+// rows: every trigger's job, the runs that did not happen, and what a start finds of a killed process.
 
 type Status = HistoryEntry['status'];
 
@@ -20,7 +21,36 @@ interface Row {
   error: string | null;
 }
 
-const isAlive = (pid: number) => {
+/** The archive a job writes, as its manifest will name it: what makes a file provably ours. */
+export interface ArchiveIdentity {
+  repositoryId: string;
+  /** The manifest's startedAt (ISO 8601). */
+  startedAt: string;
+}
+
+/** A job a process that is gone left "running". */
+export interface InterruptedJob {
+  id: number;
+  kind: JobKind;
+  file: string | null;
+  phase: string | null;
+  startedAt: number;
+  /** When it last moved: "Took" ends here, not at the restart. */
+  progressAt: number | null;
+  archive: ArchiveIdentity | null;
+}
+
+/** Files a job could not remove yet (their folder did not answer), to be removed once it does. */
+export interface PendingCleanup {
+  id: number;
+  files: string[];
+  /** A final-named file is removed only if its manifest is this one (never a file we did not write). */
+  archive: ArchiveIdentity | null;
+  /** The file agent whose stuck call may still create one of the files; null once it is gone. */
+  pid: number | null;
+}
+
+export const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;
@@ -29,7 +59,15 @@ const isAlive = (pid: number) => {
   }
 };
 
-/** The backup history in server.sqlite (table from server migration 002). */
+const parse = <T>(json: string | null): T | null => {
+  if (json === null) return null;
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return null;
+  }
+};
+
 export class BackupHistory {
   constructor(
     private readonly db: DatabaseSync,
@@ -37,19 +75,55 @@ export class BackupHistory {
   ) {}
 
   /** Records a job as running; returns its row id for `finish`. */
-  begin(entry: { kind: JobKind; trigger: Trigger; repository: string | null; file: string | null }): number {
+  begin(entry: {
+    kind: JobKind;
+    trigger: Trigger;
+    repository: string | null;
+    file: string | null;
+    jobId?: string | null;
+  }): number {
+    const now = this.clock.now();
     const result = this.db
       .prepare(
-        `INSERT INTO backup_history (kind, trigger, repository, file, started_at, status, owner_pid)
-         VALUES (?, ?, ?, ?, ?, 'running', ?)`,
+        `INSERT INTO backup_history (kind, trigger, repository, file, started_at, status, owner_pid, job_id, progress_at)
+         VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       )
-      .run(entry.kind, entry.trigger, entry.repository, entry.file, this.clock.now(), process.pid);
+      .run(
+        entry.kind,
+        entry.trigger,
+        entry.repository,
+        entry.file,
+        now,
+        process.pid,
+        entry.jobId ?? null,
+        now,
+      );
     return Number(result.lastInsertRowid);
   }
 
   /** The file becomes known (or changes) once the job picked a free name. */
   setFile(id: number, file: string): void {
     this.db.prepare('UPDATE backup_history SET file = ? WHERE id = ?').run(file, id);
+  }
+
+  /** The repository becomes known late for imports (after a rename policy) and verifies (from the manifest). */
+  setRepository(id: number, repository: string): void {
+    this.db.prepare('UPDATE backup_history SET repository = ? WHERE id = ?').run(repository, id);
+  }
+
+  setArchive(id: number, archive: ArchiveIdentity): void {
+    this.db.prepare('UPDATE backup_history SET archive = ? WHERE id = ?').run(JSON.stringify(archive), id);
+  }
+
+  /** The job reached a phase (or just moved on): what a start reads if this process is killed. */
+  progress(id: number, phase?: string): void {
+    if (phase === undefined) {
+      this.db.prepare('UPDATE backup_history SET progress_at = ? WHERE id = ?').run(this.clock.now(), id);
+    } else {
+      this.db
+        .prepare('UPDATE backup_history SET phase = ?, progress_at = ? WHERE id = ?')
+        .run(phase, this.clock.now(), id);
+    }
   }
 
   finish(
@@ -59,9 +133,11 @@ export class BackupHistory {
       sizeBytes?: number | null;
       error?: string | null;
       file?: string | null;
+      /** When it ended, if not now (a job a killed process left: when it last moved). */
+      endedAt?: number;
     },
   ): void {
-    const now = this.clock.now();
+    const at = outcome.endedAt ?? this.clock.now();
     this.db
       .prepare(
         `UPDATE backup_history SET status = ?, finished_at = ?, duration_ms = max(0, ? - started_at),
@@ -69,8 +145,8 @@ export class BackupHistory {
       )
       .run(
         outcome.status,
-        now,
-        now,
+        at,
+        at,
         outcome.sizeBytes ?? null,
         outcome.error ?? null,
         outcome.file ?? null,
@@ -78,16 +154,27 @@ export class BackupHistory {
       );
   }
 
-  /** A run that did not happen (a slot skipped because a run was still going, say). */
+  /** A run that did not happen, and why: a slot skipped, a repository left out of a cancelled run. */
+  recordNotRun(entry: {
+    kind: JobKind;
+    trigger: Trigger;
+    repository: string | null;
+    status: 'skipped' | 'failed' | 'cancelled';
+    reason: string;
+  }): number {
+    const id = this.begin({ ...entry, file: null });
+    this.finish(id, { status: entry.status, error: entry.reason });
+    return id;
+  }
+
+  /** A slot that did not run because a run was still going, say. */
   recordSkipped(entry: {
     kind: JobKind;
     trigger: Trigger;
     repository: string | null;
     reason: string;
   }): number {
-    const id = this.begin({ ...entry, file: null });
-    this.finish(id, { status: 'skipped', error: entry.reason });
-    return id;
+    return this.recordNotRun({ ...entry, status: 'skipped' });
   }
 
   list(options: { limit?: number; repository?: string } = {}): HistoryEntry[] {
@@ -114,26 +201,69 @@ export class BackupHistory {
     }));
   }
 
-  /**
-   * Jobs left "running" by a process that is gone were interrupted (killed, crashed, power cut): they are
-   * marked failed, and the `*.partial` each was writing (ours, by its recorded name) is removed.
-   */
-  recoverInterrupted(): number {
+  /** Jobs left "running" by a process that is gone (killed, crashed, power cut). */
+  interrupted(): InterruptedJob[] {
     const rows = this.db
-      .prepare("SELECT id, kind, file, owner_pid FROM backup_history WHERE status = 'running'")
-      .all() as Array<{ id: number; kind: JobKind; file: string | null; owner_pid: number | null }>;
-    let recovered = 0;
-    for (const row of rows) {
-      if (row.owner_pid !== null && row.owner_pid !== process.pid && isAlive(row.owner_pid)) continue;
-      if (row.owner_pid === process.pid) continue;
-      const wrote = row.kind === 'export' || row.kind === 'backup';
-      if (wrote && row.file) fs.rmSync(row.file + PARTIAL_SUFFIX, { force: true });
-      this.finish(row.id, {
-        status: 'failed',
-        error: 'Interrupted: the application stopped during this job.',
-      });
-      recovered++;
-    }
-    return recovered;
+      .prepare(
+        `SELECT id, kind, file, phase, started_at, progress_at, archive, owner_pid
+         FROM backup_history WHERE status = 'running' ORDER BY id`,
+      )
+      .all() as Array<{
+      id: number;
+      kind: JobKind;
+      file: string | null;
+      phase: string | null;
+      started_at: number;
+      progress_at: number | null;
+      archive: string | null;
+      owner_pid: number | null;
+    }>;
+    return rows
+      .filter((r) => r.owner_pid === null || (r.owner_pid !== process.pid && !isAlive(r.owner_pid)))
+      .map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        file: r.file,
+        phase: r.phase,
+        startedAt: r.started_at,
+        progressAt: r.progress_at,
+        archive: parse<ArchiveIdentity>(r.archive),
+      }));
+  }
+
+  /** Files of this job still to be removed once their folder answers (and `pid` is gone). */
+  addCleanup(id: number, files: string[], pid: number | null): void {
+    const current = this.cleanupOf(id)?.files ?? [];
+    const all = [...new Set([...current, ...files])];
+    this.db
+      .prepare('UPDATE backup_history SET cleanup = ?, cleanup_pid = ? WHERE id = ?')
+      .run(JSON.stringify(all), pid, id);
+  }
+
+  /** What is left of this job's cleanup after some files were dealt with. */
+  setCleanup(id: number, files: string[]): void {
+    this.db
+      .prepare(
+        'UPDATE backup_history SET cleanup = ?, cleanup_pid = CASE WHEN ? THEN cleanup_pid END WHERE id = ?',
+      )
+      .run(files.length ? JSON.stringify(files) : null, files.length ? 1 : 0, id);
+  }
+
+  private cleanupOf(id: number): PendingCleanup | null {
+    return this.pendingCleanups().find((c) => c.id === id) ?? null;
+  }
+
+  pendingCleanups(): PendingCleanup[] {
+    const rows = this.db
+      .prepare(
+        'SELECT id, cleanup, cleanup_pid, archive FROM backup_history WHERE cleanup IS NOT NULL ORDER BY id',
+      )
+      .all() as Array<{ id: number; cleanup: string; cleanup_pid: number | null; archive: string | null }>;
+    return rows.map((r) => ({
+      id: r.id,
+      files: parse<string[]>(r.cleanup) ?? [],
+      archive: parse<ArchiveIdentity>(r.archive),
+      pid: r.cleanup_pid,
+    }));
   }
 }

@@ -10,6 +10,7 @@ import type { RepositoryStore } from '../storage/repository-store';
 import { openArchive, type OpenedArchive } from './archive-reader';
 import type { JobContext } from './jobs';
 import { SNAPSHOT_ENTRY } from './manifest';
+import type { TargetFs } from './target-fs';
 import { makeTempFolder } from './temp-area';
 import { rebuildUntrustedSnapshot } from './untrusted-snapshot';
 import { verifyOpenedArchive } from './verify-archive';
@@ -18,6 +19,8 @@ export interface ImportDeps {
   dataDir: string;
   store: RepositoryStore;
   clients?: ClientsControl | null;
+  /** Reads the archive (a user-chosen path) through this file agent, under its deadline. */
+  io?: TargetFs;
   /** Writes a safety backup (trigger pre-restore) of the repository; returns the archive's path. */
   safetyBackup(repository: string, job: Pick<JobContext, 'signal' | 'progress'>): Promise<string>;
 }
@@ -72,7 +75,7 @@ export async function importArchive(
   job: Job,
 ): Promise<ImportResult> {
   job.progress({ phase: 'verifying' });
-  const archive = await openArchive(request.file);
+  const archive = await openArchive(request.file, deps.io);
   const temp = makeTempFolder(deps.dataDir, 'import');
   try {
     const name = validTarget(request.targetName ?? archive.manifest.repository.name);
@@ -103,10 +106,8 @@ export async function importArchive(
       return { restoredAs: target, action: existing ? 'renamed' : 'created', safetyBackup: null };
     }
 
-    job.progress({ phase: 'safety-backup' });
-    const safetyBackup = await deps.safetyBackup(existing, job);
-    if (job.signal.aborted) throw new AppFailure('CANCELLED', 'Cancelled; the repository was not changed.');
-    job.progress({ phase: 'restoring' });
+    // Clients are held off from before the safety backup until the restore ends: one notice, one
+    // disconnect, and no write acknowledged in between that the safety backup would miss.
     const reason = `"${existing}" is being restored from a backup; connect again when it is done.`;
     const release = deps.clients?.hold(existing, reason);
     try {
@@ -114,6 +115,10 @@ export async function importArchive(
         deps.clients.notify(existing, { kind: 'restore', message: reason });
         await deps.clients.disconnectAll(existing, reason);
       }
+      job.progress({ phase: 'safety-backup' });
+      const safetyBackup = await deps.safetyBackup(existing, job);
+      if (job.signal.aborted) throw new AppFailure('CANCELLED', 'Cancelled; the repository was not changed.');
+      job.progress({ phase: 'restoring' });
       if (request.onConflict === 'replace') {
         giveUniqueId(deps.store, snapshot, existing);
         deps.store.install(existing, snapshot);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobKind, JobProgress, JobResult } from '../../shared/contract/archives';
+import type { JobKind, JobProgress, JobRef, JobResult } from '../../shared/contract/archives';
 import { AppFailure, isAppFailure } from '../../shared/result';
 import type { Clock } from '../clock';
 import type { EventBus } from '../event-bus';
@@ -24,13 +24,27 @@ export interface JobOutcome {
   restoredAs?: string | null;
 }
 
+export interface JobSpec {
+  kind: JobKind;
+  repository: string | null;
+  file: string | null;
+  /**
+   * Jobs of one lane run one at a time (two restores must not pick the same free name or swap the same
+   * file); a job waiting for its lane does not hold one of the shared slots meanwhile.
+   */
+  lane?: string;
+}
+
 interface RunningJob {
   progress: JobProgress;
+  lane: string | null;
   controller: AbortController;
   startedAt: number;
   phaseStartedAt: number;
   phaseStartBytes: number;
   lastEmit: number;
+  started: boolean;
+  go?: () => void;
   done?: Promise<JobResult>;
 }
 
@@ -38,12 +52,22 @@ interface RunningJob {
 const EMIT_EVERY_MS = 250;
 /** How many jobs carry out at once; the others wait as "queued" (disk and CPU are shared). */
 const CONCURRENT_JOBS = 2;
+/** Finished jobs kept for `get` (a script waiting for a job it started, say). */
+const KEEP_RESULTS = 100;
 
-/** The jobs running now: their progress (with ETA), cancel, and the `jobProgress`/`jobFinished` events. */
+const ref = (job: RunningJob): JobRef => ({
+  jobId: job.progress.jobId,
+  kind: job.progress.kind,
+  repository: job.progress.repository,
+});
+
+/**
+ * The jobs running now: their progress (with ETA), cancel, the `jobProgress`/`jobFinished` events, and
+ * the recent results. A queued job says which jobs it waits for.
+ */
 export class JobRegistry {
   private readonly jobs = new Map<string, RunningJob>();
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly results = new Map<string, JobResult>();
 
   constructor(
     private readonly events: EventBus,
@@ -51,26 +75,38 @@ export class JobRegistry {
   ) {}
 
   start(
-    spec: { kind: JobKind; repository: string | null; file: string | null },
+    spec: JobSpec,
     work: (context: JobContext) => Promise<JobOutcome>,
   ): { jobId: string; done: Promise<JobResult> } {
     const jobId = randomUUID();
     const now = this.clock.now();
+    const { lane, ...shown } = spec;
     const job: RunningJob = {
-      progress: { jobId, ...spec, phase: 'queued', bytesDone: 0, bytesTotal: null, etaSeconds: null },
+      progress: {
+        jobId,
+        ...shown,
+        phase: 'queued',
+        waitingFor: [],
+        bytesDone: 0,
+        bytesTotal: null,
+        etaSeconds: null,
+      },
+      lane: lane ?? null,
       controller: new AbortController(),
       startedAt: now,
       phaseStartedAt: now,
       phaseStartBytes: 0,
       lastEmit: now,
+      started: false,
     };
     this.jobs.set(jobId, job);
-    this.events.emit('jobProgress', job.progress);
     const context: JobContext = {
       jobId,
       signal: job.controller.signal,
       progress: (update) => this.update(job, update),
     };
+    job.progress.waitingFor = this.blockers(job).map(ref);
+    this.events.emit('jobProgress', { ...job.progress });
     const done = this.run(job, () => work(context));
     job.done = done;
     return { jobId, done };
@@ -78,6 +114,22 @@ export class JobRegistry {
 
   list(): JobProgress[] {
     return [...this.jobs.values()].map((j) => ({ ...j.progress }));
+  }
+
+  /** A running job's progress, or a recent one's result; NOT_FOUND for an id never seen (or long gone). */
+  get(jobId: string): { progress: JobProgress | null; result: JobResult | null } {
+    const running = this.jobs.get(jobId);
+    if (running) return { progress: { ...running.progress }, result: null };
+    const result = this.results.get(jobId);
+    if (result) return { progress: null, result };
+    throw new AppFailure('NOT_FOUND', `There is no job ${jobId} (it may have ended long ago).`);
+  }
+
+  /** The result of a job, once it ends (at once for one that ended recently). */
+  async wait(jobId: string): Promise<JobResult> {
+    const running = this.jobs.get(jobId);
+    if (running) return running.done!;
+    return this.get(jobId).result!;
   }
 
   cancel(jobId: string): void {
@@ -97,13 +149,15 @@ export class JobRegistry {
     let outcome: JobOutcome = {};
     let error: { code: string; message: string } | null = null;
     try {
-      await this.acquire(job.controller.signal);
+      await this.turn(job);
       try {
         if (job.controller.signal.aborted) throw new AppFailure('CANCELLED', 'Cancelled before it started.');
         this.update(job, { phase: 'preparing' });
         outcome = await work();
       } finally {
-        this.release();
+        job.started = false;
+        this.jobs.delete(job.progress.jobId);
+        this.startWaiting();
       }
     } catch (e) {
       error = isAppFailure(e)
@@ -123,8 +177,56 @@ export class JobRegistry {
       restoredAs: outcome.restoredAs ?? null,
       error,
     };
+    this.results.set(result.jobId, result);
+    for (const old of this.results.keys()) {
+      if (this.results.size <= KEEP_RESULTS) break;
+      this.results.delete(old);
+    }
     this.events.emit('jobFinished', result);
     return result;
+  }
+
+  private running(): RunningJob[] {
+    return [...this.jobs.values()].filter((j) => j.started);
+  }
+
+  /** What stands between a queued job and its start: its lane's job, or every slot taken. */
+  private blockers(job: RunningJob): RunningJob[] {
+    const running = this.running();
+    const inLane = job.lane ? running.filter((j) => j.lane === job.lane) : [];
+    if (inLane.length > 0) return inLane;
+    return running.length >= CONCURRENT_JOBS ? running : [];
+  }
+
+  private turn(job: RunningJob): Promise<void> {
+    return new Promise((resolve) => {
+      job.go = () => {
+        job.go = undefined;
+        job.started = true;
+        job.progress.waitingFor = [];
+        resolve();
+      };
+      // A queued job that is cancelled starts at once, only to end as cancelled.
+      job.controller.signal.addEventListener('abort', () => job.go?.(), { once: true });
+      if (this.blockers(job).length === 0) job.go();
+    });
+  }
+
+  /** A job ended: the queued ones that can start now start, in order; the others say what they wait for. */
+  private startWaiting(): void {
+    for (const job of this.jobs.values()) {
+      if (job.started || !job.go) continue;
+      const blockers = this.blockers(job);
+      if (blockers.length === 0) {
+        job.go();
+        continue;
+      }
+      const waitingFor = blockers.map(ref);
+      if (JSON.stringify(waitingFor) !== JSON.stringify(job.progress.waitingFor)) {
+        job.progress.waitingFor = waitingFor;
+        this.events.emit('jobProgress', { ...job.progress });
+      }
+    }
   }
 
   private update(job: RunningJob, update: Parameters<JobContext['progress']>[0]): void {
@@ -154,29 +256,5 @@ export class JobRegistry {
     const moved = p.bytesDone - job.phaseStartBytes;
     if (p.bytesTotal === null || elapsed < 200 || moved <= 0) return null;
     return Math.max(0, Math.round(((p.bytesTotal - p.bytesDone) / moved) * (elapsed / 1000)));
-  }
-
-  private acquire(signal: AbortSignal): Promise<void> {
-    if (this.running < CONCURRENT_JOBS) {
-      this.running++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const go = () => {
-        signal.removeEventListener('abort', go);
-        const i = this.waiting.indexOf(go);
-        if (i >= 0) this.waiting.splice(i, 1);
-        this.running++;
-        resolve();
-      };
-      this.waiting.push(go);
-      // A queued job that is cancelled starts at once, only to end as cancelled.
-      signal.addEventListener('abort', go, { once: true });
-    });
-  }
-
-  private release(): void {
-    this.running--;
-    this.waiting.shift()?.();
   }
 }

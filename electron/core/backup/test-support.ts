@@ -1,4 +1,5 @@
 // Shared by the backup tests: real repositories in temp folders, filled through the storage API.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,9 +12,26 @@ import { EventBus } from '../event-bus';
 import { MemorySettingsBackend, SettingsService } from '../settings';
 import { ServerDb } from '../storage/server-db';
 import { BackupService } from './backup-service';
+import { nodeAgentLauncher } from './fs-agent';
+import { TargetFs } from './target-fs';
+
+/** A real file agent, as a job gets one, closed with the test's cleanups. */
+export function agentIo(cleanups: Array<() => void>, timeoutMs = 30_000): TargetFs {
+  const io = new TargetFs({ launcher: nodeAgentLauncher, timeoutMs });
+  cleanups.push(() => io.close());
+  return io;
+}
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+}
+
+/** A real small or read-only disk (tmpfs), unmounted with the test's cleanups. */
+export function mountTmpfs(cleanups: Array<() => void>, options: string): string {
+  const dir = tempDir('backup-mount');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  cleanups.push(() => execFileSync('umount', ['-l', dir]));
+  return dir;
 }
 
 export function newStore(dataDir = tempDir('backup-data')) {
@@ -73,13 +91,14 @@ export function backupFixture(cleanups: Array<() => void>, existingDataDir?: str
   const serverDb = new ServerDb({ dataDir, clock });
   const events = new EventBus();
   const clients = new RecordingClients();
+  const settings = new SettingsService(new MemorySettingsBackend());
   const service = new BackupService({
     dataDir,
     store,
     serverDb: serverDb.db,
     clock,
     events,
-    settings: new SettingsService(new MemorySettingsBackend()),
+    settings,
     appInfo: { name: 'Repository Server', version: '0.1.0' },
     clients,
   });
@@ -93,5 +112,5 @@ export function backupFixture(cleanups: Array<() => void>, existingDataDir?: str
     serverDb.close();
     for (const dir of [dataDir, out]) fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { store, dataDir, clock, events, service, clients, progress, finished, out };
+  return { store, dataDir, clock, events, settings, service, clients, progress, finished, out };
 }

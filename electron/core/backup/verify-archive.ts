@@ -3,12 +3,15 @@ import { AppFailure } from '../../shared/result';
 import { checkSnapshot, openArchive, type OpenedArchive } from './archive-reader';
 import { SNAPSHOT_ENTRY } from './manifest';
 import { checkIntegrity, type SnapshotFacts } from './sqlite-worker';
+import type { TargetFs } from './target-fs';
 import { makeTempFolder } from './temp-area';
 
 export interface VerifyOptions {
   dataDir: string;
   signal?: AbortSignal;
   onBytes?: (done: number, total: number) => void;
+  /** Reads the archive through this file agent (a user-chosen path); in this process without. */
+  io?: TargetFs;
 }
 
 /** The snapshot must hold what the manifest says: same identity and counts. */
@@ -59,7 +62,7 @@ export async function verifyArchive(
   file: string,
   options: VerifyOptions,
 ): Promise<{ manifest: ManifestV1; facts: SnapshotFacts }> {
-  const archive = await openArchive(file);
+  const archive = await openArchive(file, options.io);
   try {
     const facts = await verifyOpenedArchive(archive, options);
     return { manifest: archive.manifest, facts };

@@ -6,14 +6,17 @@ import { AppFailure } from '../../shared/result';
 import type { BackupSettings } from '../../shared/settings-schema';
 import type { EventBus } from '../event-bus';
 import type { SettingsService } from '../settings';
+import type { RepositoryStore } from '../storage/repository-store';
 import { BackupScheduler, type SchedulerState } from './backup-scheduler';
-import { engineInspector, runBackup, type BackupRunDeps, type RunPlan, type RunReport } from './backup-run';
+import { runBackup, type BackupRunDeps, type RunPlan, type RunReport } from './backup-run';
 import { buildStatus, type RunningRun } from './backup-status';
 
 // Automatic backup as one service: the scheduler's slots become runs, one run at a time; the status is
 // sent as `statusChanged` whenever something a person would want to see changes.
 
 export interface AutoBackupDeps extends BackupRunDeps {
+  dataDir: string;
+  store: RepositoryStore;
   settings: SettingsService;
   events: EventBus;
   /** IANA zone the schedule's times are read in; the system's by default. */
@@ -55,8 +58,6 @@ export class AutoBackup {
   private lastSettings: string;
 
   constructor(private readonly deps: AutoBackupDeps) {
-    // One inspector for the service's life: its cache spares re-verifying the same archives every run.
-    this.deps = { ...deps, inspector: deps.inspector ?? engineInspector(deps.dataDir) };
     this.lastSettings = JSON.stringify(deps.settings.get().backup);
     this.lastError = this.failureInHistory();
     // Before start too: a CLI or a UI saving settings of a core that is not running still gets the status.
@@ -94,7 +95,7 @@ export class AutoBackup {
         isRunning: () => this.isRunning(),
         skipped: (slotAt, reason) => {
           for (const repository of this.settings().repositories) {
-            deps.history.recordSkipped({ kind: 'backup', trigger: 'schedule', repository, reason });
+            deps.backups.history.recordSkipped({ kind: 'backup', trigger: 'schedule', repository, reason });
           }
           deps.logger?.warn(`Backup slot ${new Date(slotAt).toISOString()} skipped: ${reason}`);
           this.emit();
@@ -107,7 +108,7 @@ export class AutoBackup {
   /** After a restart (or in another process, the CLI): a failure stays visible until a run succeeds. */
   private failureInHistory(): string | null {
     for (const repository of this.settings().repositories) {
-      const last = this.deps.history
+      const last = this.deps.backups.history
         .list({ repository, limit: 50 })
         .find((h) => h.kind === 'backup' && (h.status === 'ok' || h.status === 'failed'));
       if (last?.status === 'failed') return `${repository}: ${last.error ?? 'failed'}`;
@@ -134,7 +135,7 @@ export class AutoBackup {
       current.controller.abort();
       if (current.jobId) {
         try {
-          this.deps.jobs.cancel(current.jobId);
+          this.deps.backups.jobs.cancel(current.jobId);
         } catch {
           // It finished meanwhile.
         }
@@ -259,7 +260,8 @@ export class AutoBackup {
   }
 
   status(): BackupStatus {
-    const { clock, store, history, jobs } = this.deps;
+    const { clock, store } = this.deps;
+    const { history, jobs } = this.deps.backups;
     const current = this.current;
     return buildStatus({
       now: clock.now(),

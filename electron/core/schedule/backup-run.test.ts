@@ -4,15 +4,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyArchive } from '../backup/verify-archive';
 import { RepoClient, RepoClientError } from '../client/repo-client';
 import type { ClientsControl } from '../clients-control';
-import { realPreflightFs } from './preflight';
+import { mountTmpfs } from '../backup/test-support';
 import { backupWorld, snapshotOf, tempDir } from './test-support';
 
 const HOUR = 3_600_000;
 type World = Awaited<ReturnType<typeof backupWorld>>;
 let world: World | undefined;
+const mounts: Array<() => void> = [];
 afterEach(async () => {
   await world?.close();
   world = undefined;
+  mounts.splice(0).forEach((unmount) => unmount());
 });
 
 async function seed(w: World, repository: string, count = 30) {
@@ -164,23 +166,16 @@ describe('faults at the target', () => {
     world = await backupWorld({ backup: { targetFolder: path.join(blocker, 'backups') } });
     const report = await runOnce(world);
     expect(report.ok).toBe(false);
-    expect(report.error).toMatch(/cannot be created: part of its path is a file \(ENOTDIR\)/);
+    expect(report.error).toMatch(/a-file is a file, not a folder, so .* cannot be used; choose a folder/);
     expect(world.backupHistory().map((h) => [h.repository, h.status])).toEqual([
       ['Beta', 'failed'],
       ['Alpha', 'failed'],
     ]);
-    expect(world.autoBackup.status().lastError).toMatch(/ENOTDIR/);
+    expect(world.autoBackup.status().lastError).toMatch(/is a file, not a folder/);
   });
 
   it('a read-only target is reported as not writable', async () => {
-    world = await backupWorld({
-      preflightFs: {
-        ...realPreflightFs,
-        writeProbe: async () => {
-          throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
-        },
-      },
-    });
+    world = await backupWorld({ backup: { targetFolder: mountTmpfs(mounts, 'size=1m,ro') } });
     const report = await runOnce(world);
     expect(report.ok).toBe(false);
     expect(report.error).toMatch(/read-only disk \(EROFS\)/);
@@ -188,7 +183,7 @@ describe('faults at the target', () => {
   });
 
   it('a target without room for the estimate is refused before anything is written', async () => {
-    world = await backupWorld({ preflightFs: { ...realPreflightFs, freeBytes: async () => 4096 } });
+    world = await backupWorld({ backup: { targetFolder: mountTmpfs(mounts, 'size=1m') } });
     await seed(world, 'Alpha', 200);
     const report = await runOnce(world);
     expect(report.ok).toBe(false);

@@ -1,13 +1,8 @@
+import { joinWords } from '../../shared/join-words';
 import { DAY_NAMES, DAYS, type Day } from '../../shared/settings-schema';
 import { parseTime, type WeeklySchedule } from './schedule-rules';
 
 // The schedule in words for the status line and the dialog's preview: "Mon–Fri at 12:30 and 22:00".
-
-/** "a", "a and b", "a, b and c". */
-export function joinWords(words: readonly string[]): string {
-  if (words.length <= 1) return words.join('');
-  return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}
 
 /** Days as runs: three or more consecutive days become "Mon–Fri"; a week may wrap ("Fri–Mon"). */
 export function describeDays(days: readonly Day[]): string {

@@ -203,15 +203,16 @@ describe('pause, resume and run now', () => {
 describe('the scheduler in the core', () => {
   it('runs at the slot with trigger "schedule"; a failure stays visible until a retry works', async () => {
     const c = await core();
+    // A file appears where the saved target's parent folder should be (saving refuses one already there).
     const blocker = path.join(tempDir('blocked'), 'file');
-    fs.writeFileSync(blocker, '');
     await c.call('saveBackupSettings', { ...valid(path.join(blocker, 'sub')), times: ['12:30'] });
+    fs.writeFileSync(blocker, '');
     await c.server.start();
     await c.clock.advanceTo(Date.parse('2026-11-16T12:30:00+01:00'));
     await c.server.scheduler.idle();
     await expect.poll(() => c.server.scheduler.status().retryAt).not.toBeNull();
     const failed = c.server.scheduler.status();
-    expect(failed.lastError).toMatch(/ENOTDIR/);
+    expect(failed.lastError).toMatch(/file is a file, not a folder/);
     expect(Date.parse(failed.retryAt!)).toBe(Date.parse('2026-11-16T12:35:00+01:00'));
     // The folder is fixed; the retry five minutes later succeeds and clears the failure.
     await c.call('saveBackupSettings', { ...valid(c.target), times: ['12:30'] });

@@ -1,8 +1,11 @@
 import type { CoreHandlers } from '../../shared/contract';
+import { fieldErrors } from '../../shared/field-errors';
 import { AppFailure } from '../../shared/result';
-import { BackupSettings, DAYS, validBackupSettings } from '../../shared/settings-schema';
+import { BackupSettingsRules, DAYS, type BackupSettings } from '../../shared/settings-schema';
+import { nodeAgentLauncher, type AgentLauncher } from '../backup/fs-agent';
+import { fileInTheWay } from '../backup/preflight';
+import { TargetFs } from '../backup/target-fs';
 import { toLocalIso, type Clock } from '../clock';
-import { zodFieldErrors } from '../dispatch';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import type { AutoBackup } from './auto-backup';
@@ -17,7 +20,11 @@ export interface ScheduleHandlerDeps {
   clock: Clock;
   autoBackup: AutoBackup;
   timeZone?: string;
+  agentLauncher?: AgentLauncher;
 }
+
+/** How long saving waits for the target folder to say whether a file stands in its path. */
+const SAVE_CHECK_MS = 5_000;
 
 type ScheduleMethods =
   | 'getBackupSettings'
@@ -28,40 +35,47 @@ type ScheduleMethods =
   | 'pauseBackups'
   | 'resumeBackups';
 
-/** Days in week order and times sorted without repeats, so the stored schedule reads the same everywhere. */
+/** Days in week order and times sorted, so the stored schedule reads the same everywhere. */
 function normalized(settings: BackupSettings): BackupSettings {
   return {
     ...settings,
     days: DAYS.filter((d) => settings.days.includes(d)),
-    times: [...new Set(settings.times)].sort((a, b) => parseTime(a) - parseTime(b)),
+    times: [...settings.times].sort((a, b) => parseTime(a) - parseTime(b)),
     targetFolder: settings.targetFolder.trim(),
   };
 }
 
 /**
- * Checks settings before they are stored. An enabled schedule must be able to run: days, times, an
- * absolute folder, keep ≥ 1 and repositories that exist, with one message per field. A disabled one is
- * stored as it is, so turning backups off never loses what was set up.
+ * Checks settings before they are stored, by the shared rules (BackupSettingsRules: the dialog shows the
+ * same messages) and what only the core can know: that the repositories exist, and that no file stands
+ * in the target's path. A disabled schedule is stored as it is, so turning backups off never loses what
+ * was set up. A target that does not answer now is not refused: the run will say so.
  */
-export function checkBackupSettings(input: unknown, store: RepositoryStore): BackupSettings {
-  const base = BackupSettings.safeParse(input);
-  if (!base.success) throw invalid(zodFieldErrors(base.error));
-  const settings = normalized(base.data);
+export async function checkBackupSettings(
+  input: unknown,
+  store: RepositoryStore,
+  launcher: AgentLauncher = nodeAgentLauncher,
+): Promise<BackupSettings> {
+  const parsed = BackupSettingsRules.safeParse(input);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  const settings = normalized(parsed.data);
   if (!settings.enabled) return settings;
   const fields: Record<string, string> = {};
-  const strict = validBackupSettings.safeParse(settings);
-  if (!strict.success) Object.assign(fields, zodFieldErrors(strict.error));
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f]/.test(settings.targetFolder))
-    fields.targetFolder ??= 'The folder path contains control characters; type it again.';
-  if (settings.repositories.length === 0)
-    fields.repositories ??= 'Choose at least one repository to back up.';
   const missing = settings.repositories.filter((name) => store.resolve(name) === null);
   if (missing.length > 0) {
-    fields.repositories ??=
+    fields.repositories =
       missing.length === 1
         ? `There is no repository named "${missing[0]}".`
         : `There are no repositories named ${missing.map((m) => `"${m}"`).join(', ')}.`;
+  }
+  const io = new TargetFs({ launcher, timeoutMs: SAVE_CHECK_MS });
+  try {
+    const blocker = await fileInTheWay(io, settings.targetFolder).catch(() => null);
+    if (blocker) {
+      fields.targetFolder = `${blocker} is a file, not a folder, so ${settings.targetFolder} cannot be used; choose a folder.`;
+    }
+  } finally {
+    io.close();
   }
   if (Object.keys(fields).length > 0) throw invalid(fields);
   // Stored under their canonical names, so a rename-by-case elsewhere still matches.
@@ -81,7 +95,7 @@ export function scheduleHandlers(deps: ScheduleHandlerDeps): Pick<CoreHandlers, 
       return settings.get().backup;
     },
     async saveBackupSettings(input) {
-      return saveBackup(checkBackupSettings(input, store));
+      return saveBackup(await checkBackupSettings(input, store, deps.agentLauncher));
     },
     async previewSchedule({ days, times, count }) {
       const next = nextOccurrences({ days, times }, clock.now(), count, deps.timeZone);

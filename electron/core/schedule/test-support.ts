@@ -4,9 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { BackupHistory } from '../backup/history';
-import { JobRegistry } from '../backup/jobs';
 import { openArchive, checkSnapshot } from '../backup/archive-reader';
+import { BackupService } from '../backup/backup-service';
 import type { ClientsControl } from '../clients-control';
 import { startTestServer, quietLogger } from '../client-server/test-support';
 import { EventBus } from '../event-bus';
@@ -15,7 +14,6 @@ import { FakeClock } from '../testing/fake-clock';
 import type { BackupSettings } from '../../shared/settings-schema';
 import { AutoBackup } from './auto-backup';
 import { MemorySchedulerState } from './backup-scheduler';
-import type { PreflightFs } from './preflight';
 
 export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
 
@@ -25,7 +23,6 @@ export interface WorldOptions {
   clock?: FakeClock;
   /** Stand in for the clients control (to hold a moment between its steps). */
   wrapClients?: (real: ClientsControl) => ClientsControl;
-  preflightFs?: PreflightFs;
   timeZone?: string;
 }
 
@@ -36,9 +33,19 @@ export async function backupWorld(options: WorldOptions = {}) {
   const target = path.join(tempDir('backup-target'), 'backups');
   const serverDb = new ServerDb({ dataDir: t.dataDir, clock });
   const events = new EventBus();
-  const history = new BackupHistory(serverDb.db, clock);
-  const jobs = new JobRegistry(events, clock);
   const clients = options.wrapClients ? options.wrapClients(t.server) : t.server;
+  const backups = new BackupService({
+    dataDir: t.dataDir,
+    store: t.store,
+    serverDb: serverDb.db,
+    clock,
+    events,
+    settings: t.settings,
+    appInfo: { name: 'Repository Server', version: '0.0.0-test' },
+    clients,
+    logger: quietLogger,
+  });
+  const { history, jobs } = backups;
   t.settings.update('backup', {
     ...t.settings.get().backup,
     enabled: true,
@@ -55,28 +62,28 @@ export async function backupWorld(options: WorldOptions = {}) {
     dataDir: t.dataDir,
     store: t.store,
     clock,
-    appInfo: { name: 'Repository Server', version: '0.0.0-test' },
-    clients: () => clients,
-    history,
-    jobs,
+    backups,
     settings: t.settings,
     events,
     state: new MemorySchedulerState(),
     logger: quietLogger,
-    preflightFs: options.preflightFs,
     timeZone: options.timeZone ?? 'Europe/Berlin',
   });
   return {
     ...t,
     clock,
     target,
+    backups,
     history,
     jobs,
     events,
     statuses,
     autoBackup,
-    /** The archives in the target folder, by name. */
-    archives: () => (fs.existsSync(target) ? fs.readdirSync(target).sort() : []),
+    /** The archives in the target folder (the one in the settings), by name. */
+    archives: () => {
+      const folder = t.settings.get().backup.targetFolder;
+      return fs.existsSync(folder) ? fs.readdirSync(folder).sort() : [];
+    },
     backupHistory: () => history.list({ limit: 1000 }).filter((h) => h.kind === 'backup'),
     setBackup(patch: Partial<BackupSettings>) {
       t.settings.update('backup', { ...t.settings.get().backup, ...patch });
@@ -84,6 +91,7 @@ export async function backupWorld(options: WorldOptions = {}) {
     async close() {
       autoBackup.stop();
       await autoBackup.idle();
+      await backups.stop();
       serverDb.close();
       await t.dispose();
     },

@@ -8,8 +8,8 @@ const policyWords = (policy: BackupSettings['clientsPolicy'], grace: number) =>
   policy === 'keep-connected'
     ? 'keep connected (consistent snapshot while they work)'
     : grace > 0
-      ? `disconnect (notice ${grace} minute${grace === 1 ? '' : 's'} ahead)`
-      : 'disconnect';
+      ? `disconnect while the snapshot is taken (notice ${grace} minute${grace === 1 ? '' : 's'} ahead)`
+      : 'disconnect while the snapshot is taken';
 
 export function stateLine(status: BackupStatus): string {
   if (status.state === 'off') return 'off';
@@ -35,6 +35,7 @@ export function settingsText(settings: BackupSettings, status: BackupStatus): st
       `the last ${settings.keepLast} verified backup${settings.keepLast === 1 ? '' : 's'} per repository`,
     ],
     ['Compression', settings.compression],
+    ['Target timeout', `a job fails when the target does not answer for ${settings.targetTimeoutSeconds} s`],
     ['Catch up', settings.catchUp ? 'yes, once, after the computer slept or the app was closed' : 'no'],
     ['Next run', status.nextRun ?? '-'],
   ]);

@@ -65,7 +65,7 @@ describe('repo-server schedule', () => {
     expect(saved.out).toContain('Saved.');
     expect(saved.out).toMatch(/Automatic backup: +on/);
     expect(saved.out).toMatch(/Schedule: +Mon–Fri at 12:30 and 22:00/);
-    expect(saved.out).toMatch(/Clients: +disconnect \(notice 5 minutes ahead\)/);
+    expect(saved.out).toMatch(/Clients: +disconnect while the snapshot is taken \(notice 5 minutes ahead\)/);
     expect(saved.out).toMatch(/Keep: +the last 3 verified backups per repository/);
     const json = JSON.parse((await run(['schedule', '--json', '--data-dir', dir])).out);
     expect(json.settings).toMatchObject({
@@ -180,8 +180,8 @@ describe('repo-server backup and status', () => {
 
   it('a failed backup exits non-zero with one line, and status shows the failure', async () => {
     const dir = await dataDirWith('Alpha');
+    // A file appears where the saved target's parent folder should be (saving refuses one already there).
     const blocker = path.join(tempDir('cli-blocked-'), 'file');
-    fs.writeFileSync(blocker, '');
     await run([
       'schedule',
       '--enable',
@@ -192,13 +192,14 @@ describe('repo-server backup and status', () => {
       '--data-dir',
       dir,
     ]);
+    fs.writeFileSync(blocker, '');
     const failed = await run(['backup', '--data-dir', dir]);
     expect(failed.code).toBe(1);
-    expect(failed.err).toMatch(/^repo-server: Backup of "Alpha" failed: .*ENOTDIR.*\n$/);
+    expect(failed.err).toMatch(/^repo-server: Backup of "Alpha" failed: .*is a file, not a folder.*\n$/);
     const status = await run(['status', '--data-dir', dir]);
     expect(status.out).toMatch(/^Alpha +failed /m);
-    expect(status.out).toMatch(/Alpha: .*ENOTDIR/);
-    expect(status.out).toMatch(/Last error: +Alpha: .*ENOTDIR/);
+    expect(status.out).toMatch(/Alpha: .*is a file, not a folder/);
+    expect(status.out).toMatch(/Last error: +Alpha: .*is a file, not a folder/);
   });
 });
 

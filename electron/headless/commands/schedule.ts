@@ -55,19 +55,22 @@ function applyFlags(current: BackupSettings, values: Record<string, unknown>): B
   }
   if (typeof values.grace === 'string') set('graceMinutes', parseWhole(values.grace, '--grace'));
   if (typeof values.keep === 'string') set('keepLast', parseWhole(values.keep, '--keep'));
+  if (typeof values.timeout === 'string')
+    set('targetTimeoutSeconds', parseWhole(values.timeout, '--timeout'));
   return changed ? next : null;
 }
 
 /**
  * `repo-server schedule [--enable|--disable] [--repos A,B] [--days mon,tue] [--times 12:30,22:00]
- * [--target DIR] [--policy keep-connected|disconnect] [--grace MIN] [--keep N] [--json]`: shows the
+ * [--target DIR] [--policy keep-connected|disconnect] [--grace MIN] [--keep N] [--timeout S] [--json]`: shows the
  * auto-backup settings, or changes them with the same validation as the Control Panel.
  */
 export const scheduleCommand: CliCommand = {
   usage: 'schedule [--enable|--disable] [OPTIONS] [--json]',
   summary:
     'show or change the automatic backup; OPTIONS: --repos A,B --days mon,tue --times 12:30,22:00 ' +
-    '--target DIR --policy keep-connected|disconnect --grace MIN --keep N',
+    '--target DIR --policy keep-connected|disconnect --grace MIN --keep N --timeout SECONDS ' +
+    '(how long a target folder may not answer before the job fails)',
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(args, {
       enable: { type: 'boolean' },
@@ -79,6 +82,7 @@ export const scheduleCommand: CliCommand = {
       policy: { type: 'string' },
       grace: { type: 'string' },
       keep: { type: 'string' },
+      timeout: { type: 'string' },
       json: { type: 'boolean' },
     });
     const server = await openServer(dataDir!);

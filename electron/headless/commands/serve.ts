@@ -21,6 +21,13 @@ export interface ServeOptions {
   newToken?: boolean;
 }
 
+/**
+ * The longest a stop takes: running jobs are cancelled (their file agents killed, so a call stuck on a
+ * share that went away cannot hold it), then the data-dir lock is released and the process exits. What
+ * is left to clean up on such a share is noted and done at the next start.
+ */
+export const STOP_BOUND_MS = 10_000;
+
 /** The built Control Panel sits beside the built CLI: out/headless → out/renderer. */
 export const defaultStaticDir = () =>
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../renderer');
@@ -67,8 +74,12 @@ async function serveLocked(options: ServeOptions, io: CliIo, lock: DataDirLock):
   await io.untilStopped;
   io.stdout.write('Stopping…\n');
   stopWatchingSettings();
-  await web.close();
-  await server.stop();
+  const stopped = await stopWithin(Promise.all([web.close(), server.stop()]), STOP_BOUND_MS);
+  if (!stopped) {
+    io.stderr.write(
+      `Stopped after ${STOP_BOUND_MS / 1000} s with work still ending; the next start settles what it left.\n`,
+    );
+  }
   return 0;
 }
 
@@ -80,6 +91,17 @@ const TOKEN_RENEWED: Record<NonNullable<ConsoleToken['madeBecause']> | 'kept', s
   unreadable: `The kept Control Panel token (${CONSOLE_TOKEN_FILE}) could not be used; a new one was made.`,
   'readable by others': `${CONSOLE_TOKEN_FILE} was readable by other users, so a new token was made (only you can read it).`,
 };
+
+/** true when `work` ended within `ms`; false when the bound came first (the work is left to end). */
+async function stopWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true as const), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const serveCommand: CliCommand = {
   usage: 'serve   [--host H] [--port P] [--console-port C] [--new-token]',

@@ -51,12 +51,18 @@ export const JobPhase = z.enum([
   'finishing',
 ]);
 
+/** A job another one waits for (a queued job says which ones, so nothing waits without a word). */
+export const JobRef = z.object({ jobId: z.string(), kind: JobKind, repository: z.string().nullable() });
+export type JobRef = z.infer<typeof JobRef>;
+
 export const JobProgress = z.object({
   jobId: z.string(),
   kind: JobKind,
   repository: z.string().nullable(),
   file: z.string().nullable(),
   phase: JobPhase,
+  /** While queued: the jobs it waits for (one of them must end first); empty otherwise. */
+  waitingFor: z.array(JobRef).default([]),
   bytesDone: z.number().nonnegative(),
   /** null while the total is not known yet. */
   bytesTotal: z.number().nonnegative().nullable(),
@@ -183,6 +189,11 @@ export const archiveMethods = {
     z.object({ jobId: z.string().min(1) }),
     z.null(),
     'Cancel a running job; it leaves no file behind.',
+  ),
+  getJob: method(
+    z.object({ jobId: z.string().min(1) }),
+    z.object({ progress: JobProgress.nullable(), result: JobResult.nullable() }),
+    'One job by id: its progress while it runs, its result once it ended (kept for the last 100 jobs).',
   ),
   listHistory: method(
     z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackupSettings, ClientsPolicy, Day, TimeOfDay } from '../settings-schema';
+import { BackupSettings, BackupSettingsRules, ClientsPolicy, Day, TimeOfDay } from '../settings-schema';
 import { JobProgress, Trigger } from './archives';
 import { event, method } from './define';
 
@@ -56,7 +56,7 @@ export type BackupStatus = z.infer<typeof BackupStatus>;
 export const backupScheduleMethods = {
   getBackupSettings: method(z.object({}).strict().optional(), BackupSettings, 'The auto-backup settings.'),
   saveBackupSettings: method(
-    BackupSettings,
+    BackupSettingsRules,
     BackupSettings,
     'Save the auto-backup settings; an enabled schedule that cannot run is refused with a message per field.',
   ),

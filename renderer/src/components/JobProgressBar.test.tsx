@@ -9,6 +9,7 @@ const progress = (over: Partial<JobProgress>): JobProgress => ({
   repository: 'Login',
   file: null,
   phase: 'compressing',
+  waitingFor: [],
   bytesDone: 50 * 1024 * 1024,
   bytesTotal: 200 * 1024 * 1024,
   etaSeconds: 200,
@@ -36,5 +37,28 @@ describe('JobProgressBar', () => {
       />,
     );
     expect(screen.getByRole('progressbar')).toHaveTextContent('Waiting to start');
+  });
+
+  it('a queued job says which jobs it waits for', () => {
+    render(
+      <JobProgressBar
+        label="Backup of Beta"
+        progress={progress({
+          kind: 'backup',
+          repository: 'Beta',
+          phase: 'queued',
+          bytesDone: 0,
+          bytesTotal: null,
+          etaSeconds: null,
+          waitingFor: [
+            { jobId: 'a', kind: 'export', repository: 'Orders' },
+            { jobId: 'b', kind: 'import', repository: null },
+          ],
+        })}
+      />,
+    );
+    expect(screen.getByRole('progressbar', { name: 'Backup of Beta' })).toHaveTextContent(
+      'Waiting for the export of Orders and a restore to finish',
+    );
   });
 });

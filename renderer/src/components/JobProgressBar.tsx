@@ -1,8 +1,9 @@
 import { ProgressBar } from 'react-aria-components';
 import type { JobProgress } from '../../../electron/shared/contract/archives';
 import { formatProgress } from '../../../electron/shared/format-size';
+import { phaseWords } from '../../../electron/shared/job-words';
 import { formatDuration } from '../format/time';
-import { PHASE_WORDS, percentOf } from '../state/jobs';
+import { percentOf } from '../state/jobs';
 
 /** "about 3 min left"; under a second is "almost done" (not "about under 1 s left"). */
 const timeLeft = (seconds: number) =>
@@ -12,9 +13,10 @@ const timeLeft = (seconds: number) =>
 export function JobProgressBar({ label, progress }: { label: string; progress: JobProgress | undefined }) {
   const percent = percentOf(progress);
   // Shown as they are: React Aria's valueText is empty while the bar is indeterminate (queued, preparing).
+  // A queued job says what it waits for ("Waiting for the export of Orders to finish").
   const details = progress
     ? [
-        PHASE_WORDS[progress.phase],
+        phaseWords(progress),
         progress.bytesDone > 0 ? formatProgress(progress.bytesDone, progress.bytesTotal) : null,
         progress.etaSeconds !== null ? timeLeft(progress.etaSeconds) : null,
       ]

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Label } from 'react-aria-components';
 import type { BackupSettings, Day } from '../../../electron/shared/settings-schema';
-import { DAY_NAMES, DAYS } from '../../../electron/shared/settings-schema';
+import { CLIENTS_POLICY_CHOICES, DAY_NAMES, DAYS } from '../../../electron/shared/settings-schema';
 import { useApi } from '../api/context';
 import { useNotify } from '../components/Notices';
 import { formatDateTime } from '../format/time';
@@ -406,18 +406,8 @@ function ScheduleForm({
             onChange={(v) => set('clientsPolicy', v)}
             error={errors.clientsPolicy}
             choices={[
-              {
-                value: 'keep-connected',
-                label: 'Run backup without disconnecting the clients',
-                description:
-                  'Clients keep working; what they write after the snapshot goes into the next backup.',
-              },
-              {
-                value: 'disconnect',
-                label: 'Disconnect the clients and run backup',
-                description:
-                  'Clients get a notice, are disconnected, and can reconnect when the backup ends.',
-              },
+              { value: 'keep-connected', ...CLIENTS_POLICY_CHOICES['keep-connected'] },
+              { value: 'disconnect', ...CLIENTS_POLICY_CHOICES.disconnect },
             ]}
           />
           <div data-field="graceMinutes" className="inline-number">

@@ -1,8 +1,9 @@
+import { fieldErrors } from '../../../electron/shared/field-errors';
 import {
-  BackupSettings,
+  BackupSettingsRules,
   DAYS,
   TimeOfDay,
-  validBackupSettings,
+  type BackupSettings,
   type Day,
 } from '../../../electron/shared/settings-schema';
 
@@ -24,27 +25,13 @@ export function normalizeTime(value: string): string {
 }
 
 /**
- * The errors OK shows beside each field before anything is sent. A disabled schedule is saved as long as
- * it is well-formed, so a half-finished setup can be kept; an enabled one must be able to run.
+ * The errors OK shows beside each field before anything is sent: the shared rules' own messages, the
+ * same the core answers with (a disabled schedule only needs to be well-formed; an enabled one must be
+ * able to run).
  */
 export function scheduleErrors(settings: BackupSettings): FieldErrors {
-  const schema = settings.enabled ? validBackupSettings : BackupSettings;
-  const parsed = schema.safeParse(settings);
-  const errors: FieldErrors = {};
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const key = issue.path.join('.') || 'form';
-      errors[key] ??= issue.message;
-    }
-  }
-  if (settings.enabled && settings.repositories.length === 0)
-    errors.repositories ??= 'Include at least one repository, or disable auto-backup.';
-  const seen = new Set<string>();
-  settings.times.forEach((t, i) => {
-    if (seen.has(t)) errors[`times.${i}`] ??= `${t} is listed twice.`;
-    seen.add(t);
-  });
-  return errors;
+  const parsed = BackupSettingsRules.safeParse(settings);
+  return parsed.success ? {} : fieldErrors(parsed.error);
 }
 
 export const sameDays = (a: Day[], b: Day[]) => a.length === b.length && a.every((d) => b.includes(d));

@@ -53,16 +53,3 @@ export function percentOf(progress: JobProgress | undefined): number | null {
   if (!progress || progress.bytesTotal === null || progress.bytesTotal === 0) return null;
   return Math.min(100, Math.round((100 * progress.bytesDone) / progress.bytesTotal));
 }
-
-export const PHASE_WORDS: Record<JobProgress['phase'], string> = {
-  queued: 'Waiting to start',
-  preparing: 'Preparing',
-  'waiting-for-clients': 'Waiting for clients to disconnect',
-  snapshot: 'Taking a snapshot',
-  compressing: 'Compressing',
-  verifying: 'Verifying',
-  restoring: 'Restoring',
-  'safety-backup': 'Writing a safety backup first',
-  retention: 'Removing old backups',
-  finishing: 'Finishing',
-};

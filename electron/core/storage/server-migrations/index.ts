@@ -2,6 +2,7 @@ import type { Migration } from '../migrations/runner';
 import { audit } from './001-audit';
 import { backupHistory } from './002-backup-history';
 import { repositoryCatalog } from './003-repository-catalog';
+import { backupProgress } from './004-backup-progress';
 
 /** Every server.sqlite schema step, in order. Append one line per new migration file. */
-export const serverMigrations: Migration[] = [audit, backupHistory, repositoryCatalog];
+export const serverMigrations: Migration[] = [audit, backupHistory, repositoryCatalog, backupProgress];

@@ -1,6 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ManifestV1 } from '../../shared/contract/archives';
+import { describeFsError } from './fs-errors';
+import type { TargetFs } from './target-fs';
 
 // Retention (ARCHITECTURE §7): keep the newest N verified backups of a repository in the target folder.
 // It deletes only files that are provably ours and of this repository (name AND manifest), never the
@@ -15,6 +16,8 @@ export interface ArchiveInspector {
 }
 
 export interface RetentionInput {
+  /** The job's file agent: listing and deleting on the target run under its deadline. */
+  io: Pick<TargetFs, 'readdir' | 'unlink'>;
   folder: string;
   repository: { name: string; id: string };
   keepLast: number;
@@ -37,10 +40,12 @@ export function isArchiveNameOf(fileName: string, repository: string): boolean {
 }
 
 export async function applyRetention(input: RetentionInput): Promise<RetentionResult> {
-  const { folder, repository, keepLast, inspector } = input;
+  const { io, folder, repository, keepLast, inspector } = input;
   if (!Number.isInteger(keepLast) || keepLast < 1) throw new RangeError('keepLast must be at least 1');
-  const names = (await fs.promises.readdir(folder, { withFileTypes: true }))
-    .filter((d) => d.isFile() && isArchiveNameOf(d.name, repository.name))
+  const names = (
+    await io.readdir(folder).catch((error: unknown) => Promise.reject(describeFsError(error, folder)))
+  )
+    .filter((d) => d.type === 'file' && isArchiveNameOf(d.name, repository.name))
     .map((d) => path.join(folder, d.name));
   const ours: Array<{ file: string; startedAt: number }> = [];
   for (const file of names) {
@@ -64,7 +69,7 @@ export async function applyRetention(input: RetentionInput): Promise<RetentionRe
   if (kept.length === 0) return { kept, deleted: [], damaged };
   const deleted: string[] = [];
   for (const { file } of ours.slice(i)) {
-    await fs.promises.rm(file, { force: true });
+    await io.unlink(file).catch((error: unknown) => Promise.reject(describeFsError(error, folder)));
     deleted.push(file);
   }
   return { kept, deleted, damaged };

@@ -3,7 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManifestV1 } from '../../shared/contract/archives';
-import { applyRetention, isArchiveNameOf, type ArchiveInspector } from './retention';
+import { nodeAgentLauncher } from './fs-agent';
+import {
+  applyRetention as applyWith,
+  isArchiveNameOf,
+  type ArchiveInspector,
+  type RetentionInput,
+} from './retention';
+import { TargetFs } from './target-fs';
+
+/** Lists and deletes through a real file agent, as a backup job does. */
+async function applyRetention(input: Omit<RetentionInput, 'io'>) {
+  const io = new TargetFs({ launcher: nodeAgentLauncher, timeoutMs: 30_000 });
+  try {
+    return await applyWith({ ...input, io });
+  } finally {
+    io.close();
+  }
+}
 
 // Selection rules with a verifier injected per file; backup-run.test.ts repeats the important cases with
 // real archives written and verified by the backup engine.
