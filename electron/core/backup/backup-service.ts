@@ -52,6 +52,7 @@ export interface ExportOptions {
   trigger?: Trigger;
   /** export (default) or backup, as recorded in the history. */
   kind?: Extract<JobKind, 'export' | 'backup'>;
+  /** Default to the settings' clients policy and grace period. */
   clientsPolicy?: ClientsPolicy;
   graceMinutes?: number;
   /** Defaults to settings.backup.compression. */
@@ -132,8 +133,9 @@ export class BackupService {
       trigger: options.trigger ?? 'manual',
       includeHistory: options.includeHistory ?? true,
       compression: options.compression ?? backup.compression,
-      clientsPolicy: options.clientsPolicy ?? 'keep-connected',
-      graceMinutes: options.graceMinutes ?? 0,
+      // The connected-clients policy is the administrator's, for every trigger (one meaning).
+      clientsPolicy: options.clientsPolicy ?? backup.clientsPolicy,
+      graceMinutes: options.graceMinutes ?? backup.graceMinutes,
       keepLast: options.keepLast ?? null,
     };
   }
@@ -222,6 +224,7 @@ export class BackupService {
                 trigger: 'pre-restore',
                 kind: 'backup',
                 includeHistory: true,
+                clientsPolicy: 'keep-connected',
                 keepLast: this.deps.settings.get().backup.keepLast,
               }),
               {

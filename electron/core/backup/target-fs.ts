@@ -42,6 +42,9 @@ interface Pending {
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
+/** A watchdog timer this late means the server's thread was busy, not that the folder was silent. */
+const LATE_TIMER_MS = 1_000;
+
 /** An errno-style error, as describeFsError expects one. */
 function agentError(info: AgentErrorInfo): NodeJS.ErrnoException & { blocker?: string } {
   return Object.assign(new Error(info.message), info);
@@ -131,20 +134,37 @@ export class TargetFs {
 
   private armWatchdog(): void {
     if (this.watchdog) return;
-    const check = () => {
+    const arm = (ms: number) => {
+      const due = performance.now() + ms;
+      const timer = setTimeout(() => {
+        // Timers run before I/O in each turn of the event loop: after the server's own thread was busy
+        // for a long time, the agent's answers are still unread. Look again once they have been read,
+        // and do not blame the folder for time the server itself did not look.
+        const late = performance.now() - due;
+        setImmediate(() => {
+          if (this.watchdog === timer) check(late); // not stopped (or re-armed) meanwhile
+        });
+      }, ms);
+      timer.unref();
+      this.watchdog = timer;
+    };
+    const check = (late: number) => {
       this.watchdog = null;
-      if (this.pending.size === 0) return;
+      if (this.pending.size === 0 || this.failure) return;
+      if (late > LATE_TIMER_MS) {
+        this.lastAnswerAt = performance.now();
+        arm(this.options.timeoutMs);
+        return;
+      }
       const quiet = performance.now() - this.lastAnswerAt;
       if (quiet >= this.options.timeoutMs) {
         const oldest = this.pending.values().next().value!;
         this.abandon(this.notResponding(oldest.folder));
         return;
       }
-      this.watchdog = setTimeout(check, this.options.timeoutMs - quiet + 5);
-      this.watchdog.unref();
+      arm(this.options.timeoutMs - quiet + 5);
     };
-    this.watchdog = setTimeout(check, this.options.timeoutMs + 5);
-    this.watchdog.unref();
+    arm(this.options.timeoutMs + 5);
   }
 
   private stopWatchdog(): void {

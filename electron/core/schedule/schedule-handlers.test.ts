@@ -8,6 +8,7 @@ import { MemorySettingsBackend } from '../settings';
 import { FakeClock } from '../testing/fake-clock';
 import { quietLogger } from '../client-server/test-support';
 import type { Handlers } from '../../shared/contract';
+import { BAD_SCHEDULES, GOOD_SCHEDULE } from '../../shared/testing/bad-schedules';
 import { tempDir } from './test-support';
 
 // The auto-backup methods as a UI calls them: through dispatch (the contract's validation) into a real
@@ -113,6 +114,38 @@ describe('backup settings', () => {
       expect((await c.call('getBackupSettings')).ok && c.server.settings.get().backup.enabled).toBe(false);
     },
   );
+
+  // The same table the Schedule dialog's test runs: each refused with exactly that message.
+  it.each(BAD_SCHEDULES)(
+    'the contract refuses $name with the shared message',
+    async ({ change, field, message }) => {
+      const c = await core();
+      const answer = await c.call('saveBackupSettings', {
+        ...GOOD_SCHEDULE,
+        repositories: ['Alpha'],
+        targetFolder: c.target,
+        ...change,
+      });
+      expect(!answer.ok && answer.error.fields?.[field]).toBe(message);
+    },
+  );
+
+  it('refuses a target beneath a file on save, naming the file', async () => {
+    const c = await core();
+    const blocker = path.join(tempDir('blocked'), 'a-file');
+    fs.writeFileSync(blocker, 'in the way');
+    const target = path.join(blocker, 'backups');
+    const answer = await c.call('saveBackupSettings', { ...valid(c.target), targetFolder: target });
+    expect(!answer.ok && answer.error.fields).toEqual({
+      targetFolder: `${blocker} is a file, not a folder, so ${target} cannot be used; choose a folder.`,
+    });
+  });
+
+  it('refuses a time listed twice rather than dropping it', async () => {
+    const c = await core();
+    const answer = await c.call('saveBackupSettings', { ...valid(c.target), times: ['22:00', '22:00'] });
+    expect(!answer.ok && answer.error.fields).toEqual({ 'times.1': '22:00 is listed twice.' });
+  });
 
   it('reports every bad field at once', async () => {
     const c = await core();

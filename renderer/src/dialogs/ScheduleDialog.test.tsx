@@ -2,6 +2,7 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { BackupSettings } from '../../../electron/shared/settings-schema';
+import { BAD_SCHEDULES, GOOD_SCHEDULE } from '../../../electron/shared/testing/bad-schedules';
 import { ApiContext } from '../api/context';
 import { fakeApi } from '../testing/fake-api';
 import { ScheduleDialog } from './ScheduleDialog';
@@ -38,8 +39,44 @@ function setup(overrides: Parameters<typeof fakeApi>[0] = {}, failures: Paramete
 
 const field = (name: string) => screen.getByRole('textbox', { name });
 
+/** Where the dialog shows a field's message: the field's own description, or its group. */
+function besideField(field: string): HTMLElement {
+  const time = /^times\.(\d+)$/.exec(field);
+  if (time) return screen.getByRole('textbox', { name: `Time ${Number(time[1]) + 1}` });
+  switch (field) {
+    case 'days':
+      return screen.getByRole('group', { name: 'Days of the week' });
+    case 'times':
+      return screen.getByRole('group', { name: 'Times of day (24-hour)' });
+    case 'repositories':
+      return screen.getByRole('listbox', { name: 'Backed up automatically' });
+    case 'targetFolder':
+      return screen.getByRole('textbox', { name: 'Target folder' });
+    case 'keepLast':
+      return screen.getByRole('textbox', { name: 'Keep the newest backups of each repository' });
+    case 'graceMinutes':
+      return screen.getByRole('textbox', { name: 'Warn the clients this many minutes before' });
+    default:
+      throw new Error(`no place known for ${field}`);
+  }
+}
+
 // Many clicks and keystrokes each: slow on a busy machine, so they get more than the default 5 s.
 describe('ScheduleDialog', { timeout: 20_000 }, () => {
+  // The same table the core's contract test runs: the dialog shows the very message beside the field.
+  it.each(BAD_SCHEDULES)(
+    'shows the shared message for $name beside its field',
+    async ({ change, field, message }) => {
+      const { api, user } = setup({ getBackupSettings: async () => ({ ...GOOD_SCHEDULE, ...change }) });
+      await user.click(await screen.findByRole('button', { name: 'OK' }));
+      const place = besideField(field);
+      if (place.getAttribute('role') === 'group')
+        expect(within(place).getByText(message)).toBeInTheDocument();
+      else expect(place).toHaveAccessibleDescription(expect.stringContaining(message));
+      expect(api.calls.some((c) => c.name === 'saveBackupSettings')).toBe(false);
+    },
+  );
+
   it('shows each field’s error beside the field when OK finds an enabled schedule that cannot run', async () => {
     const { api, user, onClose } = setup();
     await user.click(await screen.findByRole('radio', { name: 'Enable auto-backup function' }));
