@@ -120,10 +120,11 @@ test('archive words a person can act on: an empty file, a relative path; a faile
   const empty = path.join(folder, 'empty.zip');
   fs.writeFileSync(empty, '');
   await seedRepository(server, 'Orders', sampleItems({ texts: 1 }));
-  // A target beneath a file: the run starts, and fails in its check of the folder.
+  // A file appears where the saved target's parent folder should be (saving refuses one already
+  // there): the run starts, and fails in its check of the folder.
   const blocker = path.join(folder, 'not-a-folder.txt');
-  fs.writeFileSync(blocker, 'x');
   await schedule(server, ['Orders'], path.join(blocker, 'backups'));
+  fs.writeFileSync(blocker, 'x');
 
   await page.goto(server.url);
   await page.getByRole('button', { name: 'Import', exact: true }).click();

@@ -161,8 +161,7 @@ export const BackupSettingsRules = BackupSettings.superRefine((s, ctx) => {
   // eslint-disable-next-line no-control-regex
   else if (/[\u0000-\u001f]/.test(folder))
     issue(['targetFolder'], 'The folder path contains control characters; type it again.');
-  else if (!isFullPath(folder))
-    issue(['targetFolder'], fullPathMessage(FOLDER_EXAMPLE));
+  else if (!isFullPath(folder)) issue(['targetFolder'], fullPathMessage(FOLDER_EXAMPLE));
 });
 
 export const SETTINGS_VERSION = 2;

@@ -128,29 +128,39 @@ describe('export to a target that fails', () => {
   });
 });
 
+/** Runs export-child.fixture.ts and SIGKILLs it once its output matches `when`; returns its output. */
+async function exportKilledWhen(dataDir: string, folder: string, when: RegExp) {
+  const root = path.resolve(import.meta.dirname, '../../..');
+  const child = spawn(
+    path.join(root, 'node_modules/.bin/node'),
+    [
+      path.join(root, 'node_modules/.bin/jiti'),
+      path.join(import.meta.dirname, 'export-child.fixture.ts'),
+      dataDir,
+      folder,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let output = '';
+  let killedAt = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (!killedAt && when.test(output)) {
+      killedAt = Date.now();
+      child.kill('SIGKILL');
+    }
+  });
+  await exited;
+  return { output, killedAt };
+}
+
 describe('a process killed midway', () => {
   it('leaves no archive with its final name; the next start removes its *.partial', async () => {
     const dataDir = tempDir('backup-killed');
     const folder = tempDir('backup-killed-out');
-    const root = path.resolve(import.meta.dirname, '../../..');
-    const child = spawn(
-      path.join(root, 'node_modules/.bin/node'),
-      [
-        path.join(root, 'node_modules/.bin/jiti'),
-        path.join(import.meta.dirname, 'export-child.fixture.ts'),
-        dataDir,
-        folder,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      // Midway: the archive is being written (some bytes are in), not yet complete.
-      if (/phase compressing [1-9]/.test(output)) child.kill('SIGKILL');
-    });
-    await exited;
+    // Midway: the archive is being written (some bytes are in), not yet complete.
+    const { output } = await exportKilledWhen(dataDir, folder, /phase compressing [1-9]/);
     expect(output).toContain('phase compressing');
     expect(output).not.toContain('finished');
     const left = fs.readdirSync(folder);
@@ -168,5 +178,50 @@ describe('a process killed midway', () => {
       status: 'failed',
       error: 'Interrupted: the application stopped during this job.',
     });
+  }, 60_000);
+
+  it('killed while verifying: the next start verifies the archive and records it; "Took" ends at the kill', async () => {
+    const dataDir = tempDir('backup-killed-verify');
+    const folder = tempDir('backup-killed-verify-out');
+    const { output, killedAt } = await exportKilledWhen(dataDir, folder, /phase verifying [1-9]/);
+    expect(output).not.toContain('finished');
+    const [archive, ...others] = fs.readdirSync(folder);
+    expect(archive).toMatch(/^Big_.*\.zip$/);
+    expect(others).toEqual([]);
+
+    const t = backupFixture(cleanups, dataDir);
+    await t.service.recovered;
+    const row = t.service.history.list()[0]!;
+    expect(row).toMatchObject({
+      kind: 'export',
+      status: 'ok',
+      file: path.join(folder, archive!),
+      sizeBytes: fs.statSync(path.join(folder, archive!)).size,
+      error: 'Interrupted while it was being verified; verified at the next start.',
+    });
+    expect(Date.parse(row.finishedAt!)).toBeLessThanOrEqual(killedAt);
+    expect(Date.parse(row.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(row.startedAt));
+    // No final-named file the history does not know of.
+    const known = new Set(t.service.history.list().map((h) => h.file));
+    expect(fs.readdirSync(folder).every((f) => known.has(path.join(folder, f)))).toBe(true);
+    expect((await t.service.verify(path.join(folder, archive!))).verified).toBe(true);
+  }, 60_000);
+
+  it('killed while verifying an archive that is damaged: the next start removes it', async () => {
+    const dataDir = tempDir('backup-killed-damaged');
+    const folder = tempDir('backup-killed-damaged-out');
+    await exportKilledWhen(dataDir, folder, /phase verifying [1-9]/);
+    const [archive] = fs.readdirSync(folder);
+    const file = path.join(folder, archive!);
+    // A byte of the snapshot changes on disk before the restart (a bad sector, say).
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from([0x55]), 0, 1, Math.floor(fs.statSync(file).size / 2));
+    fs.closeSync(fd);
+
+    const t = backupFixture(cleanups, dataDir);
+    await t.service.recovered;
+    expect(fs.readdirSync(folder)).toEqual([]);
+    expect(t.service.history.list()[0]).toMatchObject({ kind: 'export', status: 'failed' });
+    expect(t.service.history.list()[0]!.error).toMatch(/did not verify at the next start and was removed/);
   }, 60_000);
 });

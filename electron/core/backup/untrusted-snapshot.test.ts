@@ -25,7 +25,7 @@ let realManifest: ManifestV1;
 beforeAll(async () => {
   const t = backupFixture(cleanups);
   fill(t.store.create('Alpha'));
-  const result = await t.service.exportRepository({
+  const result = await t.service.backupRepository({
     repository: 'Alpha',
     destination: { kind: 'folder', folder: t.out },
     compression: 'fast',
