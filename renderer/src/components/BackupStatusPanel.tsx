@@ -1,19 +1,15 @@
 import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
+import { CLIENTS_POLICY_CHOICES } from '../../../electron/shared/settings-schema';
 import { useApi } from '../api/context';
 import { formatSize } from '../../../electron/shared/format-size';
 import { formatDateTime, formatRelative } from '../format/time';
 import { useConnected } from '../state/connection';
 import { useNow, type Live } from '../state/live';
-import { JobProgressBar } from './JobProgressBar';
+import { LiveJobProgressBar } from './JobProgressBar';
 import { useNotify } from './Notices';
 import { LiveContent, Panel } from './Panel';
-
-const POLICY_WORDS = {
-  'keep-connected': 'Run backup without disconnecting the clients',
-  disconnect: 'Disconnect the clients and run backup',
-} as const;
 
 /** The auto-backup status at a glance: state, schedule, coverage, next run, the run in progress, results. */
 export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
@@ -81,7 +77,7 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
               </dd>
               <dt>If in use</dt>
               <dd>
-                {POLICY_WORDS[s.clientsPolicy]}
+                {CLIENTS_POLICY_CHOICES[s.clientsPolicy].label}
                 {s.clientsPolicy === 'disconnect' &&
                   s.graceMinutes > 0 &&
                   ` (warned ${s.graceMinutes} min before)`}
@@ -113,9 +109,9 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
                   {s.running.total > 1 && ` (${s.running.index + 1} of ${s.running.total})`}, started{' '}
                   {formatRelative(s.running.startedAt, now)}
                 </p>
-                <JobProgressBar
+                <LiveJobProgressBar
                   label={`Backup of ${s.running.repository ?? 'repositories'}`}
-                  progress={s.running.progress ?? undefined}
+                  progress={s.running.progress}
                 />
               </div>
             )}

@@ -1,7 +1,9 @@
-import { render, screen } from '@testing-library/react';
+import { act, render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../../electron/shared/contract/archives';
-import { JobProgressBar } from './JobProgressBar';
+import { ApiContext } from '../api/context';
+import { fakeApi } from '../testing/fake-api';
+import { JobProgressBar, LiveJobProgressBar } from './JobProgressBar';
 
 const progress = (over: Partial<JobProgress>): JobProgress => ({
   jobId: 'j1',
@@ -60,5 +62,22 @@ describe('JobProgressBar', () => {
     expect(screen.getByRole('progressbar', { name: 'Backup of Beta' })).toHaveTextContent(
       'Waiting for the export of Orders and a restore to finish',
     );
+  });
+
+  it('a backup known from the status keeps moving with its job’s progress events', () => {
+    const api = fakeApi({});
+    const known = progress({ jobId: 'run-1', kind: 'backup', bytesDone: 0, etaSeconds: null });
+    render(
+      <ApiContext.Provider value={api}>
+        <LiveJobProgressBar label="Backup of Login" progress={known} />
+      </ApiContext.Provider>,
+    );
+    const bar = screen.getByRole('progressbar', { name: 'Backup of Login' });
+    expect(bar).toHaveAttribute('aria-valuenow', '0');
+    act(() => api.emit('jobProgress', { ...known, bytesDone: 100 * 1024 * 1024 }));
+    expect(bar).toHaveAttribute('aria-valuenow', '50');
+    // Another job's events do not move it.
+    act(() => api.emit('jobProgress', { ...known, jobId: 'other', bytesDone: 190 * 1024 * 1024 }));
+    expect(bar).toHaveAttribute('aria-valuenow', '50');
   });
 });

@@ -3,7 +3,7 @@ import type { JobProgress } from '../../../electron/shared/contract/archives';
 import { formatProgress } from '../../../electron/shared/format-size';
 import { phaseWords } from '../../../electron/shared/job-words';
 import { formatDuration } from '../format/time';
-import { percentOf } from '../state/jobs';
+import { percentOf, useLiveProgress } from '../state/jobs';
 
 /** "about 3 min left"; under a second is "almost done" (not "about under 1 s left"). */
 const timeLeft = (seconds: number) =>
@@ -47,4 +47,12 @@ export function JobProgressBar({ label, progress }: { label: string; progress: J
       )}
     </ProgressBar>
   );
+}
+
+/**
+ * The bar of a job known from the backup status (sent again only when its phase changes), kept moving
+ * by the job's own progress events.
+ */
+export function LiveJobProgressBar({ label, progress }: { label: string; progress: JobProgress | null }) {
+  return <JobProgressBar label={label} progress={useLiveProgress(progress)} />;
 }

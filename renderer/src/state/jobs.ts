@@ -48,6 +48,26 @@ export function useJobEvents(tracked: string[] = []): TrackedJobs {
   return { ...jobs, ended };
 }
 
+/**
+ * A job's progress as it moves: `known` (from the backup status, which is sent again only when the
+ * phase changes) overtaken by the job's own `jobProgress` events (several a second), so a bar for a
+ * running backup grows through its compression instead of sitting at its first value.
+ */
+export function useLiveProgress(known: JobProgress | null | undefined): JobProgress | undefined {
+  const api = useApi();
+  const jobId = known?.jobId;
+  const [live, setLive] = useState<JobProgress | null>(null);
+  useEffect(() => {
+    if (!jobId) return;
+    return api.on('jobProgress', (p) => {
+      if (p.jobId === jobId) setLive(p);
+    });
+  }, [api, jobId]);
+  if (!known) return undefined;
+  // A later phase in the status than the last event seen (an event missed): the status wins.
+  return live && live.jobId === known.jobId && live.phase === known.phase ? live : known;
+}
+
 /** 0–100 when the total is known, else null (an indeterminate bar). */
 export function percentOf(progress: JobProgress | undefined): number | null {
   if (!progress || progress.bytesTotal === null || progress.bytesTotal === 0) return null;
