@@ -5,6 +5,7 @@ import type { AppInfo } from './app-info';
 import { HEARTBEAT_EVERY_MS } from '../shared/contract/server-info';
 import { systemClock, toLocalIso, type Clock, type TimerHandle } from './clock';
 import { EventBus } from './event-bus';
+import { currentTimeZone } from './time-zone';
 import { serverInfoHandlers } from './server-info';
 import { archiveHandlers } from './backup/archive-handlers';
 import { BackupService } from './backup/backup-service';
@@ -147,7 +148,11 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;
+  // Read at start (an empty or unknown TZ is said once, and means UTC) and with every beat, so the
+  // process follows a change of the system's zone even while no backup is scheduled.
+  currentTimeZone({ logger });
   const beat = () => {
+    currentTimeZone({ logger });
     events.emit('heartbeat', { at: toLocalIso(clock.now()) });
     heartbeat = clock.setTimeout(beat, HEARTBEAT_EVERY_MS);
   };

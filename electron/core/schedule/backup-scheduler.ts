@@ -62,14 +62,15 @@ export interface BackupSchedulerOptions {
   settings: () => ScheduleSettings;
   hooks: SchedulerHooks;
   state?: SchedulerState;
-  /** IANA zone the times are read in; the system's by default. */
+  /** IANA zone the times are read in; the system's by default, read again at every check. */
   timeZone?: string;
   logger?: Pick<Console, 'info' | 'warn'>;
 }
 
 export class BackupScheduler {
   private readonly clock: Clock;
-  private readonly timeZone: string;
+  /** The zone the next run was computed in: when the system's changes, the next run moves. */
+  private zoneSeen: string;
   private readonly state: SchedulerState;
   private timer: TimerHandle | undefined;
   private retryTimer: TimerHandle | undefined;
@@ -82,7 +83,7 @@ export class BackupScheduler {
 
   constructor(private readonly options: BackupSchedulerOptions) {
     this.clock = options.clock;
-    this.timeZone = options.timeZone ?? systemTimeZone();
+    this.zoneSeen = this.timeZone;
     this.state = options.state ?? new MemorySchedulerState();
   }
 
@@ -120,6 +121,10 @@ export class BackupScheduler {
     if (this.started) this.check(true);
   }
 
+  private get timeZone(): string {
+    return this.options.timeZone ?? systemTimeZone();
+  }
+
   /** The next scheduled run, after a pause if there is one; null when backups are off. */
   nextRun(): number | null {
     const s = this.options.settings();
@@ -146,6 +151,14 @@ export class BackupScheduler {
   private check(forced = false): void {
     if (!this.started) return;
     const now = this.clock.now();
+    // Looked at on every wake (at least every 10 minutes) and on resume: a laptop that travels.
+    const zone = this.timeZone;
+    const zoneChanged = zone !== this.zoneSeen;
+    if (zoneChanged) {
+      (this.options.logger ?? console).info(`The time zone changed from ${this.zoneSeen} to ${zone}.`);
+      this.zoneSeen = zone;
+      forced = true;
+    }
     if (!forced && this.armedFor !== null && now < this.armedFor) return this.arm(now);
     const s = this.options.settings();
     if (!s.enabled) {
@@ -164,6 +177,11 @@ export class BackupScheduler {
     }
     this.armedFor = this.nextRun();
     this.arm(now);
+    if (zoneChanged) {
+      const next = this.armedFor === null ? 'none' : new Date(this.armedFor).toISOString();
+      (this.options.logger ?? console).info(`Next backup recomputed in ${zone}: ${next}.`);
+      this.options.hooks.changed();
+    }
   }
 
   private handleDue(slot: number, missed: number, now: number, s: ScheduleSettings): void {

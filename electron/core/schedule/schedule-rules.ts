@@ -1,4 +1,5 @@
 import { DAYS, type Day } from '../../shared/settings-schema';
+import { currentTimeZone } from '../time-zone';
 
 // When a schedule's slots happen, in local wall-clock time of an IANA time zone (ARCHITECTURE §7).
 // Offsets come from Intl, so any zone can be computed in one process (tests run several side by side).
@@ -14,8 +15,8 @@ export interface WeeklySchedule {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** The zone of this process (TZ or the system's), e.g. 'Europe/Berlin'. */
-export const systemTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+/** The zone of this process (TZ or the system's, followed while it runs), e.g. 'Europe/Berlin'; UTC when none is valid. */
+export const systemTimeZone = (): string => currentTimeZone();
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -142,10 +143,18 @@ export function nextOccurrences(
   timeZone: string = systemTimeZone(),
 ): number[] {
   const minutes = sortedMinutes(schedule);
-  if (minutes.length === 0 || schedule.days.length === 0 || count <= 0) return [];
+  // Only days that exist count: a rule whose days are all unknown would otherwise be searched forever.
+  const days = schedule.days.filter((d) => (DAYS as readonly string[]).includes(d));
+  if (minutes.length === 0 || days.length === 0 || count <= 0) return [];
   const found = new Set<number>();
+  // Each week holds at least one slot, so `count` slots lie within count + 1 weeks (and a day early).
+  const lastDay = civilDayOf(afterMs, timeZone) + (count + 1) * 7 * DAY;
   // Start a day early: a slot shifted out of a gap can land after midnight of the day it belongs to.
-  for (let civil = civilDayOf(afterMs, timeZone) - DAY; found.size < count; civil += DAY) {
+  for (
+    let civil = civilDayOf(afterMs, timeZone) - DAY;
+    found.size < count && civil <= lastDay;
+    civil += DAY
+  ) {
     for (const at of slotsOfCivilDay(civil, schedule, minutes, timeZone)) if (at > afterMs) found.add(at);
     if (found.size >= count) {
       // A later day cannot hold an earlier slot, but this day's slots may be unsorted by the gap rule.
