@@ -28,7 +28,7 @@ const RECHECK_MS = 2_000;
 export function createQuitGuard(deps: QuitGuardDeps) {
   const logger = deps.logger ?? console;
 
-  // Before a part of the core exists its handlers answer NOT_SUPPORTED: nothing of it can be running.
+  // A core that cannot answer (it is stopping, say) has no job left to wait for; the quit is bounded anyway.
   const runningJobs = async (): Promise<JobProgress[]> => {
     try {
       return await deps.handlers.listJobs({});
