@@ -9,7 +9,7 @@ import { currentTimeZone } from './time-zone';
 import { serverInfoHandlers } from './server-info';
 import { archiveHandlers } from './backup/archive-handlers';
 import { BackupService } from './backup/backup-service';
-import type { AgentLauncher } from './backup/fs-agent';
+import { nodeAgentLauncher, type AgentLauncher } from './backup/fs-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
@@ -18,6 +18,9 @@ import { RepositoryStore, ServerDb } from './storage';
 import { MemorySettingsBackend, SettingsService, type SettingsBackend } from './settings';
 import { AutoBackup } from './schedule/auto-backup';
 import { scheduleHandlers } from './schedule/schedule-handlers';
+import { offsiteHandlers } from './offsite/offsite-handlers';
+import { OffsiteService } from './offsite/offsite-service';
+import { fileSecretStore, type SecretStore } from './offsite/secret-store';
 
 export interface ServerOptions {
   dataDir: string;
@@ -35,6 +38,13 @@ export interface ServerOptions {
    * process by default; the desktop app passes one built on Electron's utilityProcess.
    */
   agentLauncher?: AgentLauncher;
+  /**
+   * Where the offsite password or key passphrase is kept: `<dataDir>/secrets/` (owner-only files) by
+   * default; the desktop app passes one encrypted with the OS keychain.
+   */
+  secrets?: SecretStore;
+  /** Waits between offsite copy attempts (tests shorten them). */
+  offsiteRetryDelaysMs?: number[];
 }
 
 /** The running core: what a host needs to serve the contract and forward events. */
@@ -59,6 +69,8 @@ export interface RepoServer {
    * `scheduler.catchUp()` on powerMonitor 'resume'; the CLI calls `runNow` and `status`.
    */
   readonly scheduler: AutoBackup;
+  /** Offsite copies: the queue, its uploader, the status. */
+  readonly offsite: OffsiteService;
   /** Starts background work (client listener, scheduler, heartbeat). */
   start(): Promise<void>;
   /** Stops everything and closes every handle, so the process can exit on its own. */
@@ -129,6 +141,19 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     timeZone: options.timeZone,
   });
 
+  const offsite = new OffsiteService({
+    serverDb: serverDb.db,
+    clock,
+    settings,
+    events,
+    launcher: options.agentLauncher ?? nodeAgentLauncher,
+    secrets: options.secrets ?? fileSecretStore(dataDir),
+    logger,
+    retryDelaysMs: options.offsiteRetryDelaysMs,
+  });
+  // Every verified backup is queued for its offsite copy, after local retention.
+  backups.pipeline.addStep(offsite.step, { after: 'retention' });
+
   const handlers: CoreHandlers = {
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
     ...repositoriesHandlers({ store, clients: clientServer, serverDb, events, settings }),
@@ -145,6 +170,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       timeZone: options.timeZone,
       agentLauncher: options.agentLauncher,
     }),
+    ...offsiteHandlers(offsite),
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;
@@ -169,6 +195,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     clientServer,
     backups,
     scheduler,
+    offsite,
     async start() {
       heartbeat = clock.setTimeout(beat, HEARTBEAT_EVERY_MS);
       if (settings.get().clientServer.autoStart) {
@@ -179,6 +206,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       }
       // After the client server: a missed slot caught up now may need to disconnect its clients.
       scheduler.start();
+      offsite.start();
     },
     async stop() {
       if (heartbeat) clock.clearTimeout(heartbeat);
@@ -186,6 +214,8 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       if (writesAnnouncement) clock.clearTimeout(writesAnnouncement);
       writesAnnouncement = null;
       scheduler.stop();
+      // The copy going on ends at once (its connection is destroyed) and resumes at the next start.
+      await offsite.stop();
       await backups.stop();
       // backups.stop() cancelled the running job; wait until the run has recorded it.
       await scheduler.idle();

@@ -67,7 +67,7 @@ export class SettingsService {
     // exactly what we promise not to do.
     this.logger.warn(`Settings were invalid and partly reset: ${parsed.error.message}`);
     const fallback = Settings.parse({});
-    const sections = ['clientServer', 'backup', 'notifyOnSuccess'] as const;
+    const sections = ['clientServer', 'backup', 'offsite', 'notifyOnSuccess'] as const;
     const repaired: Record<string, unknown> = { version: SETTINGS_VERSION };
     for (const key of sections) {
       const one = Settings.shape[key].safeParse(migrated[key]);

@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   'CANCELLED',
   'NOT_SUPPORTED', // e.g. a native picker asked for in the browser host
   'UNAVAILABLE', // the UI could not reach the server (the connection is lost); nothing was done
+  'UNREACHABLE', // an offsite host could not be reached (no route, refused, name unknown)
+  'AUTH_FAILED', // an offsite host refused the login (user, key, passphrase or password)
+  'HOST_KEY_UNCONFIRMED', // an offsite host's key was never confirmed by the administrator
+  'HOST_KEY_CHANGED', // an offsite host presents another key than the one confirmed: refused
   'INTERNAL',
 ] as const;
 

@@ -164,12 +164,132 @@ export const BackupSettingsRules = BackupSettings.superRefine((s, ctx) => {
   else if (!isFullPath(folder)) issue(['targetFolder'], fullPathMessage(FOLDER_EXAMPLE));
 });
 
+// ── Offsite copies (ARCHITECTURE §7, "Offsite copies") ──────────────────────────────────────────────
+// Every verified backup is also copied to an SFTP server. The password or key passphrase is never part
+// of these settings: it is kept by the secret store (the OS keychain in the desktop app, an owner-only
+// file headless), and the settings only say which kind of login is used.
+
+/** How the server logs in: a private key file, the running ssh-agent, or a password. */
+export const OffsiteAuth = z.enum(['key-file', 'agent', 'password']);
+export type OffsiteAuth = z.infer<typeof OffsiteAuth>;
+
+/** How a copy is checked on the remote: its `sha256sum` where the server allows commands, else read back. */
+export const OffsiteCheck = z.enum(['auto', 'read-back']);
+export type OffsiteCheck = z.infer<typeof OffsiteCheck>;
+
+/** An SSH host key fingerprint as OpenSSH prints it (`ssh-keygen -lf`): SHA256 and unpadded base64. */
+export const HostKeyFingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'A fingerprint looks like SHA256: followed by 43 characters.');
+
+/** A host key the administrator confirmed (pinned on first use); a different key later is refused. */
+export const KnownHost = z.object({
+  host: z.string().min(1).max(255),
+  port: Port,
+  algorithm: z.string().min(1).max(64),
+  fingerprint: HostKeyFingerprint,
+  /** ISO 8601. */
+  confirmedAt: z.string().max(64),
+});
+export type KnownHost = z.infer<typeof KnownHost>;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A host name or an IP address, as typed: no scheme, no user, no port, no spaces. */
+export const OffsiteHost = z
+  .string()
+  .trim()
+  .max(255, 'A host name has at most 255 characters.')
+  .refine(
+    (h) =>
+      h === '' ||
+      /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$/.test(
+        h,
+      ),
+    'Enter the host name or IP address only, such as backup.example.com or 192.168.1.20.',
+  )
+  .transform((h) => h.replace(/^\[(.*)\]$/, '$1'));
+
+export const DEFAULT_OFFSITE_KEEP_LAST = 14;
+export const KEY_FILE_EXAMPLE = '/home/backup/.ssh/id_ed25519 or C:\\Users\\backup\\.ssh\\id_ed25519';
+
+export const OffsiteSettings = z.object({
+  enabled: z.boolean().default(false),
+  host: OffsiteHost.default(''),
+  port: Port.default(22),
+  username: z
+    .string()
+    .trim()
+    .max(64, 'A user name has at most 64 characters.')
+    .refine((u) => !CONTROL.test(u) && !/[\s@:]/.test(u), 'A user name has no spaces, "@" or ":".')
+    .default(''),
+  auth: OffsiteAuth.default('key-file'),
+  /** The private key file on this machine (auth "key-file"); its passphrase, if any, is a secret. */
+  keyFile: z.string().trim().max(4096).default(''),
+  /** The folder on the server; a relative one is inside the login folder. */
+  remoteFolder: z
+    .string()
+    .trim()
+    .max(1024, 'The remote folder has at most 1024 characters.')
+    .refine((f) => !CONTROL.test(f), 'The remote folder contains control characters; type it again.')
+    .default(''),
+  /** Host keys confirmed by the administrator, by host and port. */
+  knownHosts: z.array(KnownHost).max(16).default([]),
+  /** Remote retention: the newest N checked copies per repository are kept on the server. */
+  keepLast: z
+    .number({ error: 'Enter how many copies to keep on the server.' })
+    .int('Enter a whole number.')
+    .min(1, 'Keep at least 1 copy per repository on the server.')
+    .max(1000, 'Keep at most 1000 copies per repository.')
+    .default(DEFAULT_OFFSITE_KEEP_LAST),
+  check: OffsiteCheck.default('auto'),
+  /** A copy still not on the server after this long is an alert, like an overdue backup. */
+  alertAfterHours: z
+    .number({ error: 'Enter the hours after which a pending copy is an alert.' })
+    .int('Enter a whole number of hours.')
+    .min(1, 'Alert after 1 hour or more.')
+    .max(720, 'Alert after at most 720 hours (30 days).')
+    .default(24),
+  /** No answer from the server for this long fails the attempt (it is retried); not a total limit. */
+  timeoutSeconds: z
+    .number({ error: 'Enter the seconds to wait for the server.' })
+    .int('Enter a whole number of seconds.')
+    .min(1, 'Wait at least 1 second.')
+    .max(3600, 'Wait at most 3600 seconds (an hour).')
+    .default(30),
+});
+export type OffsiteSettings = z.infer<typeof OffsiteSettings>;
+
+/** The confirmed key of this host and port, if any. */
+export const knownHostOf = (s: Pick<OffsiteSettings, 'knownHosts'>, host: string, port: number) =>
+  s.knownHosts.find((k) => k.host.toLowerCase() === host.toLowerCase() && k.port === port) ?? null;
+
+/**
+ * What offsite settings must meet to be saved. Disabled: only well-formed. Enabled: able to run — a
+ * host, a user, a key file when a key file logs in, a remote folder, and the host's key confirmed.
+ */
+export const OffsiteSettingsRules = OffsiteSettings.superRefine((s, ctx) => {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (s.auth === 'key-file' && s.keyFile !== '' && !isFullPath(s.keyFile))
+    issue('keyFile', fullPathMessage(KEY_FILE_EXAMPLE));
+  if (!s.enabled) return;
+  if (s.host === '') issue('host', 'Enter the SFTP server’s host name or address.');
+  if (s.username === '') issue('username', 'Enter the user name to log in with.');
+  if (s.auth === 'key-file' && s.keyFile === '')
+    issue('keyFile', 'Choose the private key file to log in with.');
+  if (s.remoteFolder === '') issue('remoteFolder', 'Enter the folder on the server the copies go to.');
+  if (s.host !== '' && !knownHostOf(s, s.host, s.port))
+    issue('hostKey', 'Test the connection and confirm the server’s host key before turning copies on.');
+});
+
 export const SETTINGS_VERSION = 2;
 
 export const Settings = z.object({
   version: z.literal(SETTINGS_VERSION).default(SETTINGS_VERSION),
   clientServer: ClientServerSettings.default(ClientServerSettings.parse({})),
   backup: BackupSettings.default(BackupSettings.parse({})),
+  offsite: OffsiteSettings.default(OffsiteSettings.parse({})),
   /** Desktop only: notify on successful runs too, not just failures. */
   notifyOnSuccess: z.boolean().default(false),
 });

@@ -74,6 +74,8 @@ export interface StepContext {
   job: Pick<JobContext, 'signal' | 'progress'>;
   /** Retention records what it deleted here. */
   deleted: string[];
+  /** The job's history row (an offsite copy names the backup it copies). */
+  historyId?: number;
 }
 
 /** A step after the archive is verified; its failure is a warning, never an undone backup. */
@@ -287,6 +289,7 @@ export class BackupPipeline {
         io,
         job: { signal: job.signal, progress },
         deleted: [],
+        historyId,
       };
       const warnings: string[] = [];
       for (const step of this.steps) {

@@ -9,8 +9,11 @@ import type { TargetFs } from './target-fs';
 
 /** What retention needs to know about an archive; the backup engine answers it. */
 export interface ArchiveInspector {
-  /** The manifest when the file is a readable archive of ours; null otherwise (never throws). */
-  readManifest(file: string): Promise<ManifestV1 | null>;
+  /**
+   * Whose archive it is and when it started, when the file is provably ours (a readable manifest; for an
+   * offsite copy, the ledger's record); null otherwise (never throws).
+   */
+  readManifest(file: string): Promise<Pick<ManifestV1, 'repository' | 'startedAt'> | null>;
   /** Full verification: manifest, every entry's size and SHA-256, the snapshot's integrity. */
   verify(file: string): Promise<boolean>;
 }

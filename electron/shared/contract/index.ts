@@ -8,6 +8,7 @@ import { archiveEvents, archiveMethods } from './archives';
 import { clientEvents, clientMethods } from './clients';
 import { repositoryEvents, repositoryMethods } from './repositories';
 import { backupScheduleEvents, backupScheduleMethods } from './schedule';
+import { offsiteEvents, offsiteMethods } from './offsite';
 import { serverInfoEvents, serverInfoMethods } from './server-info';
 
 export const methods = {
@@ -16,6 +17,7 @@ export const methods = {
   ...clientMethods,
   ...archiveMethods,
   ...backupScheduleMethods,
+  ...offsiteMethods,
   ...hostMethods,
 } satisfies Record<string, MethodSpec>;
 
@@ -25,6 +27,7 @@ export const events = {
   ...clientEvents,
   ...archiveEvents,
   ...backupScheduleEvents,
+  ...offsiteEvents,
 } satisfies Record<string, EventSpec>;
 
 export type Methods = typeof methods;
