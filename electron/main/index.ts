@@ -10,6 +10,7 @@ import {
   Notification,
   powerMonitor,
   protocol,
+  safeStorage,
   screen,
   shell,
   Tray,
@@ -24,6 +25,7 @@ import type { SettingsBackend } from '../core/settings';
 import { hideOnClose } from './close-to-tray';
 import { desktopSettingsStore } from './desktop-settings';
 import { electronAgentLauncher } from './fs-agent-launcher';
+import { keychainSecretStore } from './keychain-secrets';
 import { desktopHostHandlers } from './host-handlers';
 import { originOf, registerContractIpc } from './ipc';
 import { createLifecycle } from './lifecycle';
@@ -126,6 +128,8 @@ async function start(): Promise<void> {
       (...args) => utilityProcess.fork(...args),
       path.join(import.meta.dirname, 'fs-agent.js'),
     ),
+    // The offsite password or key passphrase, encrypted with the OS keychain.
+    secrets: keychainSecretStore(safeStorage, dataDir),
   });
   await core.start();
   server = core;

@@ -23,6 +23,7 @@ import { stoppedNotice, StopServerDialog } from './dialogs/StopServerDialog';
 import { ConnectionProvider, useConnection } from './state/connection';
 import {
   useBackupStatus,
+  useOffsiteStatus,
   useClients,
   useHistory,
   useRepositories,
@@ -70,6 +71,7 @@ function ControlPanel() {
   const clients = useClients();
   const serverStatus = useServerStatus();
   const backup = useBackupStatus();
+  const offsite = useOffsiteStatus();
   const info = useServerInfo();
   const history = useHistory();
   const [selectedName, setSelected] = useState<string | null>(null);
@@ -160,10 +162,10 @@ function ControlPanel() {
             The server is not answering: everything below is as it was when it was last heard.
           </p>
         )}
-        <BackupAlerts status={backup.value} />
+        <BackupAlerts status={backup.value} offsite={offsite.value} />
         <div className="top-grid">
           <ServerPanel status={serverStatus} info={info} />
-          <BackupStatusPanel status={backup} />
+          <BackupStatusPanel status={backup} offsite={offsite} />
         </div>
         <RepositoriesTable
           repositories={repositories}

@@ -40,11 +40,18 @@ export function fileSecretStore(dataDir: string, codec: SecretCodec = plainCodec
   return {
     kind: codec.kind,
     get(name) {
+      let bytes: Buffer;
       try {
-        return codec.decode(fs.readFileSync(fileOf(name)));
+        bytes = fs.readFileSync(fileOf(name));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw error;
+      }
+      try {
+        return codec.decode(bytes);
+      } catch {
+        // Encrypted by another keychain (a new user profile, a keyring reset): as if none was stored.
+        return null;
       }
     },
     set(name, value) {

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Button } from 'react-aria-components';
+import type { OffsiteStatus } from '../../../electron/shared/contract/offsite';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
 import { CLIENTS_POLICY_CHOICES } from '../../../electron/shared/settings-schema';
 import { useApi } from '../api/context';
@@ -8,11 +9,19 @@ import { formatDateTime, formatRelative } from '../format/time';
 import { useConnected } from '../state/connection';
 import { useNow, type Live } from '../state/live';
 import { LiveJobProgressBar } from './JobProgressBar';
+import { OffsiteAlert, OffsiteFact, OffsiteRepositoryLine } from './OffsiteStatus';
 import { useNotify } from './Notices';
 import { LiveContent, Panel } from './Panel';
 
 /** The auto-backup status at a glance: state, schedule, coverage, next run, the run in progress, results. */
-export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
+export function BackupStatusPanel({
+  status,
+  offsite,
+}: {
+  status: Live<BackupStatus>;
+  /** The offsite copies' status (its own line and one per repository). */
+  offsite?: Live<OffsiteStatus>;
+}) {
   const api = useApi();
   const notify = useNotify();
   const now = useNow();
@@ -93,6 +102,7 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
                   <span className="muted">{s.state === 'off' ? 'Auto-backup is off' : 'None scheduled'}</span>
                 )}
               </dd>
+              {offsite && <OffsiteFact offsite={offsite.value} onChanged={offsite.reload} />}
               {s.retryAt && (
                 <>
                   <dt>Retry</dt>
@@ -143,6 +153,7 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
                       </>
                     )}
                     {r.overdue && <span className="badge failed">Overdue</span>}
+                    {offsite && <OffsiteRepositoryLine offsite={offsite.value} name={r.name} />}
                   </li>
                 ))}
               </ul>
@@ -155,11 +166,17 @@ export function BackupStatusPanel({ status }: { status: Live<BackupStatus> }) {
 }
 
 /** The warnings that must not be missed, across the top of the window. */
-export function BackupAlerts({ status }: { status: BackupStatus | null }) {
+export function BackupAlerts({
+  status,
+  offsite = null,
+}: {
+  status: BackupStatus | null;
+  offsite?: OffsiteStatus | null;
+}) {
   const now = useNow(30_000);
   if (!status) return null;
   const overdue = status.perRepository.filter((r) => r.overdue);
-  if (overdue.length === 0 && !status.lastError) return null;
+  if (overdue.length === 0 && !status.lastError && !offsite?.alert) return null;
   return (
     <div className="alerts" role="alert" data-testid="backup-alerts">
       {overdue.length > 0 && (
@@ -180,6 +197,7 @@ export function BackupAlerts({ status }: { status: BackupStatus | null }) {
           {status.retryAt && ` It will be tried again ${formatRelative(status.retryAt, now)}.`}
         </p>
       )}
+      <OffsiteAlert offsite={offsite} />
     </div>
   );
 }

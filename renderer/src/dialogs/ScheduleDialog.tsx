@@ -18,6 +18,7 @@ import {
   type FieldErrors,
 } from './schedule-form';
 import { TwoListPicker } from './TwoListPicker';
+import { OffsiteRow } from './OffsiteRow';
 
 interface ScheduleDialogProps {
   repositoryNames: string[];
@@ -391,6 +392,7 @@ function ScheduleForm({
               </Button>
             )}
           </div>
+          <OffsiteRow />
         </section>
 
         <section

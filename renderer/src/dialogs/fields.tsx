@@ -26,6 +26,8 @@ interface TextInputProps {
   className?: string;
   name?: string;
   inputMode?: 'numeric' | 'text';
+  /** "password": the text is never shown (a passphrase, a password). */
+  type?: 'text' | 'password';
   /** The label is said by a group's label already: kept for screen readers, not drawn. */
   hideLabel?: boolean;
 }
@@ -39,6 +41,7 @@ export function TextInput({
   className,
   inputMode,
   hideLabel,
+  type = 'text',
   ...rest
 }: TextInputProps) {
   return (
@@ -48,6 +51,7 @@ export function TextInput({
       onChange={onChange}
       isInvalid={!!error}
       validationBehavior="aria"
+      type={type}
       {...rest}
     >
       <Label className={hideLabel ? 'visually-hidden' : undefined}>{label}</Label>

@@ -10,6 +10,7 @@ const loadClients = (api: RendererApi) => api.listClients();
 const loadServerStatus = (api: RendererApi) => api.getServerStatus();
 const loadBackupStatus = (api: RendererApi) => api.getBackupStatus();
 const loadServerInfo = (api: RendererApi) => api.getServerInfo();
+const loadOffsiteStatus = (api: RendererApi) => api.getOffsiteStatus();
 const loadHistory = (api: RendererApi) => api.listHistory({ limit: 15 });
 
 export const useRepositories = () =>
@@ -23,6 +24,9 @@ export const useServerStatus = () =>
 export const useBackupStatus = () => useLive({ load: loadBackupStatus, events: { statusChanged: (p) => p } });
 
 export const useServerInfo = () => useLive({ load: loadServerInfo });
+
+export const useOffsiteStatus = () =>
+  useLive({ load: loadOffsiteStatus, events: { offsiteStatusChanged: (p) => p } });
 
 /**
  * History changes when a job ends, and when a backup run starts, ends or fails before any job (a
