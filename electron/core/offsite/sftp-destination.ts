@@ -59,7 +59,9 @@ export function remotePath(folder: string, name: string): string {
   if (!isPlainName(name))
     throw new AppFailure('INVALID_ARGUMENT', `"${name.slice(0, 80)}" is not a plain file name.`);
   const base = folder.replace(/\/+$/, '');
-  return folder.startsWith('/') && base === '' ? `/${name}` : `${base}/${name}`;
+  // "/" is the root; "" is the login folder itself (never the root by accident).
+  if (base === '') return folder.startsWith('/') ? `/${name}` : name;
+  return `${base}/${name}`;
 }
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
