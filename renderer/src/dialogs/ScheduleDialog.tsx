@@ -392,7 +392,6 @@ function ScheduleForm({
               </Button>
             )}
           </div>
-          <OffsiteRow />
         </section>
 
         <section
@@ -424,6 +423,11 @@ function ScheduleForm({
             />
           </div>
         </section>
+
+        {/* Where the backups also go: its own dialog, one line here (in the room under "If in use"). */}
+        <div className="sched-offsite">
+          <OffsiteRow />
+        </div>
 
         <section className="form-section sched-keep" aria-labelledby="sched-keep">
           <h3 id="sched-keep">Keep and compress</h3>
