@@ -8,6 +8,7 @@ import yauzl from 'yauzl';
 import type { ManifestV1 } from '../../shared/contract/archives';
 import { formatSize } from '../../shared/format-size';
 import { AppFailure } from '../../shared/result';
+import { shownText } from '../../shared/shown-text';
 import { cancelled, isAbortError } from './fs-errors';
 import { MANIFEST_ENTRY, MAX_MANIFEST_BYTES, parseManifest, SNAPSHOT_ENTRY } from './manifest';
 import { AgentReader, type TargetFs } from './target-fs';
@@ -30,11 +31,7 @@ export interface OpenedArchive {
 const invalid = (file: string, why: string) => new AppFailure('INVALID_ARCHIVE', `${file}: ${why}`);
 
 /** A name from the archive as a message shows it: control characters escaped, at most 80 characters. */
-function shown(name: string): string {
-  const cut = name.length > 80 ? name.slice(0, 80) : name;
-  const escaped = JSON.stringify(cut).slice(1, -1);
-  return name.length > 80 ? `${escaped}… (${name.length} characters)` : escaped;
-}
+const shown = (name: string): string => shownText(name, { sayLength: true });
 
 /** Room left beside the extracted snapshot, for SQLite's work on it and everything else on the disk. */
 export const EXTRACT_HEADROOM_BYTES = 64 * 1024 * 1024;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import { AppFailure } from '../../shared/result';
+import { shownText } from '../../shared/shown-text';
 import { repositoryMigrations } from '../storage/migrations';
 import { runMigrations, schemaVersionOf, type Migration } from '../storage/migrations/runner';
 import { ensureFreeSpace } from './archive-reader';
@@ -58,9 +59,7 @@ class SnapshotProblem extends Error {}
 
 /** A value as a person reads it in a message: control characters escaped, cut at 80 characters. */
 function shown(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  const escaped = JSON.stringify(text.length > 80 ? text.slice(0, 80) : text).slice(1, -1);
-  return text.length > 80 ? `${escaped}…` : escaped;
+  return shownText(typeof value === 'string' ? value : String(value));
 }
 
 /** The rule's own message, without its full stop (it is quoted inside a sentence of ours). */

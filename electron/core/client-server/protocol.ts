@@ -46,7 +46,10 @@ export const ClientRequest = z.discriminatedUnion(
         op: z.literal('put'),
         path: ItemPath,
         kind: ItemKind,
-        content: z.string({ error: 'content must be a string (text, or base64 with encoding "base64").' }),
+        content: z
+          .string({ error: 'content must be a string (text, or base64 with encoding "base64").' })
+          // A lone surrogate would be stored as U+FFFD: the text read back would not be the text written.
+          .refine((c) => c.isWellFormed(), 'content must be valid Unicode text; send bytes as base64.'),
         encoding: z.enum(['utf8', 'base64']).default('utf8'),
         ifVersion: IfVersion,
       })

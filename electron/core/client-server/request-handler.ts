@@ -1,5 +1,6 @@
 import { JsonTooDeepError, parseBoundedJson } from '../../shared/bounded-json';
 import { AppFailure } from '../../shared/result';
+import { shownText } from '../../shared/shown-text';
 import type { Item, Repository } from '../storage';
 import { ClientRequest, OPS, type ClientResponse, type RequestIdValue, type WireItem } from './protocol';
 
@@ -70,9 +71,17 @@ export function answerRequest(repo: Repository, text: string, clientLabel: strin
   }
   const parsed = ClientRequest.safeParse(message);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .slice(0, 3)
-      .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    const problems = parsed.error.issues.slice(0, 3).map((i) => {
+      // zod's own sentence quotes every unknown key in full: a 16 MiB key would come back whole.
+      const message =
+        i.code === 'unrecognized_keys'
+          ? `unknown ${i.keys.length === 1 ? 'field' : 'fields'} ${i.keys
+              .slice(0, 3)
+              .map((k) => `"${shownText(k, { max: 40, sayLength: true })}"`)
+              .join(', ')}${i.keys.length > 3 ? ` and ${i.keys.length - 3} more` : ''}`
+          : i.message;
+      return i.path.length ? `${i.path.join('.')}: ${message}` : message;
+    });
     return failure(id, 'INVALID_ARGUMENT', `Invalid "${op}" request: ${problems.join('; ')}`);
   }
   const request = parsed.data;

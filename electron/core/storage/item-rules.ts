@@ -15,6 +15,9 @@ export const ItemPath = z
     (p) => ![...p].some((c) => c.charCodeAt(0) < 0x20 || c === '\\'),
     'path must not contain control characters or "\\".',
   )
+  // A lone surrogate (JSON's "\ud800") cannot be stored as UTF-8: SQLite would keep U+FFFD instead, and
+  // the acknowledged item could never be read back under its name.
+  .refine((p) => p.isWellFormed(), 'path must be valid Unicode text (it holds a lone surrogate).')
   .refine(
     (p) => p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
     'path must be relative, like "modules/login", with no empty, "." or ".." segments.',
