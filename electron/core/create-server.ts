@@ -9,6 +9,8 @@ import { currentTimeZone } from './time-zone';
 import { serverInfoHandlers } from './server-info';
 import { archiveHandlers } from './backup/archive-handlers';
 import { BackupService } from './backup/backup-service';
+import { catalogHandlers } from './catalog/catalog-handlers';
+import { CatalogService } from './catalog/catalog-service';
 import { nodeAgentLauncher, type AgentLauncher } from './backup/fs-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
@@ -71,6 +73,8 @@ export interface RepoServer {
   readonly scheduler: AutoBackup;
   /** Offsite copies: the queue, its uploader, the status. */
   readonly offsite: OffsiteService;
+  /** Folders of backups read as catalogs (timelines per repository); recovery picks from them. */
+  readonly catalog: CatalogService;
   /** Starts background work (client listener, scheduler, heartbeat). */
   start(): Promise<void>;
   /** Stops everything and closes every handle, so the process can exit on its own. */
@@ -154,6 +158,10 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   // Every verified backup is queued for its offsite copy, after local retention.
   backups.pipeline.addStep(offsite.step, { after: 'retention' });
 
+  const catalog = new CatalogService({ backups, settings, clock });
+  // After retention, so the index lists what the folder keeps.
+  backups.pipeline.addStep(catalog.step, { after: 'retention' });
+
   const handlers: CoreHandlers = {
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
     ...repositoriesHandlers({ store, clients: clientServer, serverDb, events, settings }),
@@ -171,6 +179,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       agentLauncher: options.agentLauncher,
     }),
     ...offsiteHandlers(offsite),
+    ...catalogHandlers(catalog),
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;
@@ -196,6 +205,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     backups,
     scheduler,
     offsite,
+    catalog,
     async start() {
       heartbeat = clock.setTimeout(beat, HEARTBEAT_EVERY_MS);
       if (settings.get().clientServer.autoStart) {

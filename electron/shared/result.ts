@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'BUSY', // the target is in use (clients connected, maintenance in progress)
   'PORT_IN_USE',
   'NOT_WRITABLE',
+  'NOT_READABLE', // a folder or file the server may not read (permissions), or that fails to read
   'NO_SPACE',
   'NOT_RESPONDING', // a folder (a network share, a disk) did not answer within the deadline
   'INVALID_ARCHIVE',

@@ -194,7 +194,7 @@ export class BackupService {
   }
 
   /** A file agent for reading a user-chosen archive, under the deadline, cancelled with `signal`. */
-  private sourceIo(signal?: AbortSignal): TargetFs {
+  sourceIo(signal?: AbortSignal): TargetFs {
     return new TargetFs({ launcher: this.launcher, timeoutMs: this.timeoutMs(), signal, role: 'source' });
   }
 

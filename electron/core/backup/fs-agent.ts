@@ -66,6 +66,19 @@ const ops = {
       throw e;
     }
   },
+  // Many names of one folder at once (a catalog's staleness check): lstat, so a link is never followed.
+  statMany: async (m) =>
+    Promise.all(
+      m.names.map(async (name) => {
+        try {
+          const s = await fs.promises.lstat(path.join(m.folder, name));
+          return { name, type: typeOf(s), size: s.size, mtimeMs: s.mtimeMs };
+        } catch (e) {
+          if (e.code === 'ENOENT') return { name, type: 'gone', size: 0, mtimeMs: 0 };
+          throw e;
+        }
+      }),
+    ),
   statfs: async (m) => {
     const s = await fs.promises.statfs(m.path);
     return { freeBytes: s.bavail * s.bsize };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import type { HistoryEntry, JobKind, Trigger } from '../../shared/contract/archives';
 import { toLocalIso, type Clock } from '../clock';
@@ -199,6 +200,25 @@ export class BackupHistory {
       status: r.status,
       error: r.error,
     }));
+  }
+
+  /**
+   * The archives in `folder` this server checked in full, each with the size it had then: a backup or
+   * export that ended ok was verified before it was published, a verify that ended ok checked it. The
+   * newest row of each file counts. Read by the catalog (catalog/open-catalog.ts).
+   */
+  verifiedArchives(folder: string): Map<string, { sizeBytes: number; at: string }> {
+    const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
+    const rows = this.db
+      .prepare(
+        `SELECT file, size_bytes, finished_at FROM backup_history
+         WHERE status = 'ok' AND kind IN ('backup', 'export', 'verify') AND size_bytes IS NOT NULL
+           AND substr(file, 1, length(?)) = ? ORDER BY id`,
+      )
+      .all(prefix, prefix) as Array<{ file: string; size_bytes: number; finished_at: number }>;
+    const out = new Map<string, { sizeBytes: number; at: string }>();
+    for (const r of rows) out.set(r.file, { sizeBytes: r.size_bytes, at: toLocalIso(r.finished_at) });
+    return out;
   }
 
   /** Jobs left "running" by a process that is gone (killed, crashed, power cut). */

@@ -221,6 +221,13 @@ export class TargetFs {
   stat(file: string): Promise<StatInfo | null> {
     return this.call('stat', { path: file }, path.dirname(file));
   }
+  /** lstat of several names in `folder`: links are 'other', a name gone meanwhile is 'gone'. */
+  statMany(
+    folder: string,
+    names: string[],
+  ): Promise<Array<{ name: string; type: StatInfo['type'] | 'gone' } & Omit<StatInfo, 'type'>>> {
+    return this.call('statMany', { folder, names }, folder);
+  }
   async freeBytes(folder: string): Promise<number> {
     return (await this.call<{ freeBytes: number }>('statfs', { path: folder }, folder)).freeBytes;
   }

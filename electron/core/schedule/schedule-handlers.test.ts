@@ -220,7 +220,9 @@ describe('pause, resume and run now', () => {
     const after = (await c.call('getBackupStatus')) as { ok: true; value: BackupStatus };
     expect(after.value.running).toBeNull();
     expect(after.value.perRepository.map((r) => r.lastResult?.status)).toEqual(['ok', 'ok']);
-    expect(fs.readdirSync(c.target)).toHaveLength(2);
+    // Two archives, and the catalog index the backups keep beside them.
+    expect(fs.readdirSync(c.target).filter((n) => n.endsWith('.zip'))).toHaveLength(2);
+    expect(fs.readdirSync(c.target)).toContain('.repo-server-catalog.json');
   });
 
   it('run now needs a target and existing repositories', async () => {

@@ -139,7 +139,7 @@ describe('repo-server backup and status', () => {
     expect(backup).toMatchObject({ code: 0, err: '' });
     expect(backup.out).toMatch(/Backed up "Alpha" to .*Alpha_.*\.zip \(.*verified\)/);
     expect(backup.out).toMatch(/Backed up "Beta" to /);
-    for (const file of fs.readdirSync(target)) {
+    for (const file of fs.readdirSync(target).filter((n) => n.endsWith('.zip'))) {
       const { manifest } = await verifyArchive(path.join(target, file), { dataDir: dir });
       expect(manifest.trigger).toBe('cli');
     }

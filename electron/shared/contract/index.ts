@@ -5,6 +5,7 @@ import type { Result } from '../result';
 import type { EventSpec, MethodSpec } from './define';
 import { hostMethods, type HostMethodName } from './host';
 import { archiveEvents, archiveMethods } from './archives';
+import { catalogMethods } from './catalog';
 import { clientEvents, clientMethods } from './clients';
 import { repositoryEvents, repositoryMethods } from './repositories';
 import { backupScheduleEvents, backupScheduleMethods } from './schedule';
@@ -16,6 +17,7 @@ export const methods = {
   ...repositoryMethods,
   ...clientMethods,
   ...archiveMethods,
+  ...catalogMethods,
   ...backupScheduleMethods,
   ...offsiteMethods,
   ...hostMethods,
