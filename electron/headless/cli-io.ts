@@ -1,6 +1,7 @@
 /** What a CLI command may touch of the process, passed in so that commands are testable in-process. */
 export interface CliIo {
-  stdout: { write(text: string): unknown };
+  /** A TTY gets a progress line redrawn in place; a pipe gets only results. */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown };
   env: NodeJS.ProcessEnv;
   /** Resolves when the user asks the process to stop (SIGINT/SIGTERM); tests resolve it themselves. */

@@ -32,8 +32,8 @@ function writeToken(file: string): string {
   return token;
 }
 
-/** The kept token, or null with the reason it cannot be used (a link, someone else's, readable by others). */
-function readToken(file: string): { token: string } | { problem: ConsoleToken['madeBecause'] } {
+/** The kept token, or the reason it cannot be used (a link, someone else's, readable by others). */
+export function readToken(file: string): { token: string } | { problem: ConsoleToken['madeBecause'] } {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(file);

@@ -24,9 +24,9 @@ export function archiveHandlers(
   } = {},
 ): Pick<CoreHandlers, ArchiveMethods> {
   return {
-    startExport: async ({ repositories, destination, includeHistory }) => ({
+    startExport: async ({ repositories, destination, includeHistory, trigger }) => ({
       jobs: repositories.map((repository) => {
-        const { jobId } = service.startExportJob({ repository, destination, includeHistory });
+        const { jobId } = service.startExportJob({ repository, destination, includeHistory, trigger });
         return { jobId, repository, file: destination.kind === 'file' ? destination.file : null };
       }),
     }),
@@ -34,15 +34,15 @@ export function archiveHandlers(
     previewArchives: async ({ files }) => Promise.all(files.map((file) => service.preview(file))),
 
     // One after the other: each extracts a full snapshot into the data dir.
-    verifyArchives: async ({ files }) => {
+    verifyArchives: async ({ files, trigger }) => {
       const results = [];
-      for (const file of files) results.push(await service.verify(file));
+      for (const file of files) results.push(await service.verify(file, trigger));
       return results;
     },
 
-    startImport: async ({ items }) => ({
+    startImport: async ({ items, trigger }) => ({
       jobs: items.map((item) => {
-        const { jobId, done } = service.startImportJob(item);
+        const { jobId, done } = service.startImportJob(item, trigger);
         void done.then((result) => {
           if (result.status !== 'done') return;
           if (item.includeInBackup !== undefined && result.restoredAs)

@@ -54,6 +54,8 @@ export class AutoBackup {
     controller: AbortController;
   } | null = null;
   private lastError: string | null = null;
+  /** The reports of the last runs, by id, for a caller that started one and waits (the CLI). */
+  private readonly reports = new Map<string, RunReport>();
   private unsubscribe: (() => void) | null = null;
   private lastSettings: string;
 
@@ -130,9 +132,27 @@ export class AutoBackup {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.scheduler.stop();
+    this.abortCurrent('the application stopped');
+  }
+
+  /** One run: still going, or its report. NOT_FOUND for a run this server does not know (any more). */
+  getRun(runId: string): { running: boolean; report: RunReport | null } {
+    if (this.current?.run.runId === runId) return { running: true, report: null };
+    const report = this.reports.get(runId);
+    if (!report) throw new AppFailure('NOT_FOUND', `There is no backup run with id "${runId}" (any more).`);
+    return { running: false, report };
+  }
+
+  /** Cancels the run if it is still going; a run that ended is left as it ended. */
+  cancelRun(runId: string): void {
+    if (this.current?.run.runId === runId) this.abortCurrent('the run was cancelled');
+    else this.getRun(runId);
+  }
+
+  private abortCurrent(reason: string): void {
     const current = this.current;
     if (current) {
-      current.controller.abort();
+      current.controller.abort(reason);
       if (current.jobId) {
         try {
           this.deps.backups.jobs.cancel(current.jobId);
@@ -240,6 +260,9 @@ export class AutoBackup {
       .then((report) => {
         this.current = null;
         this.lastError = report.ok ? null : report.error;
+        this.reports.set(runId, report);
+        for (const old of this.reports.keys()) if (this.reports.size > 20) this.reports.delete(old);
+        this.deps.events.emit('backupRunFinished', report);
         // Scheduled runs have nobody watching: the log says what happened. Others report to their caller.
         if (trigger === 'schedule') this.logRun(report);
         this.emit();

@@ -77,7 +77,9 @@ export async function runBackup(deps: BackupRunDeps, plan: RunPlan): Promise<Run
       });
     };
     if (plan.signal?.aborted) {
-      notRun('cancelled', 'Cancelled: the application stopped before this repository was backed up.');
+      // The abort's reason says who stopped the run (a cancel asked for, or the application stopping).
+      const why = typeof plan.signal.reason === 'string' ? plan.signal.reason : 'the application stopped';
+      notRun('cancelled', `Cancelled: ${why} before this repository was backed up.`);
       continue;
     }
     if (targetFailure) {

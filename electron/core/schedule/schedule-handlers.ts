@@ -32,6 +32,8 @@ type ScheduleMethods =
   | 'previewSchedule'
   | 'getBackupStatus'
   | 'runBackupNow'
+  | 'getBackupRun'
+  | 'cancelBackupRun'
   | 'pauseBackups'
   | 'resumeBackups';
 
@@ -105,8 +107,15 @@ export function scheduleHandlers(deps: ScheduleHandlerDeps): Pick<CoreHandlers, 
       return autoBackup.status();
     },
     async runBackupNow(args) {
-      const { runId } = autoBackup.runNow('manual', args?.repositories);
+      const { runId } = autoBackup.runNow(args?.trigger ?? 'manual', args?.repositories);
       return { runId };
+    },
+    async getBackupRun({ runId }) {
+      return autoBackup.getRun(runId);
+    },
+    async cancelBackupRun({ runId }) {
+      autoBackup.cancelRun(runId);
+      return null;
     },
     async pauseBackups({ until }) {
       const ms = Date.parse(until);

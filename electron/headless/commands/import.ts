@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { ConflictPolicy } from '../../shared/contract/archives';
-import { refuseIfServed } from '../../core/data-dir-lock';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
-import { openServer } from '../open-server';
-import { failureLine, formatDuration, jobJson } from './backup-cli-format';
+import { callOrFail, withContractLink } from '../contract-link';
+import { EXIT } from '../exit-codes';
+import { JobWatch, ProgressOutput } from '../job-watch';
+import { jobsFailure, formatDuration, jobJson } from './backup-cli-format';
 import type { CliCommand } from './index';
 
 /** `repo-server import FILE... [--as NAME] [--on-conflict …] [--no-history] [--json]`. */
@@ -33,33 +35,32 @@ export const importCommand: CliCommand = {
         2,
       );
     }
-    // Restoring swaps repository files: a running server would keep writing to the old ones.
-    refuseIfServed(dataDir!, 'A restore');
-    const server = await openServer(dataDir!);
-    try {
-      const results = [];
-      for (const file of values._) {
-        const job = server.backups.startImportJob(
-          { file, targetName, onConflict: policy.data, includeHistory: !values['no-history'] },
-          'cli',
-        );
-        const result = await job.done;
-        results.push(result);
-        if (!values.json && result.status === 'done') {
-          io.stdout.write(
-            `Restored ${result.file} as "${result.restoredAs}" in ${formatDuration(result.durationMs)}.\n`,
-          );
+    const output = new ProgressOutput(io, values.json === true);
+    // Restoring swaps repository files: beside a server that cannot be asked (the desktop app), it is refused.
+    return withContractLink(dataDir!, { beside: 'refuse', what: 'A restore' }, async (link) => {
+      const watch = new JobWatch(link, io, output);
+      try {
+        const results = [];
+        for (const file of values._.map((f) => path.resolve(f))) {
+          const { jobs } = await callOrFail(link, 'startImport', {
+            items: [{ file, targetName, onConflict: policy.data, includeHistory: !values['no-history'] }],
+            trigger: 'cli',
+          });
+          const [result] = await watch.jobs(jobs.map((j) => j.jobId));
+          results.push(result!);
+          if (!values.json && result!.status === 'done') {
+            io.stdout.write(
+              `Restored ${result!.file} as "${result!.restoredAs}" in ${formatDuration(result!.durationMs)}.\n`,
+            );
+          }
+          if (result!.status === 'cancelled') break;
         }
+        if (values.json) output.result({ jobs: results.map(jobJson) });
+        jobsFailure('Import of', results, (r) => r.file ?? '?');
+        return EXIT.ok;
+      } finally {
+        watch.dispose();
       }
-      if (values.json) io.stdout.write(JSON.stringify(results.map(jobJson), null, 2) + '\n');
-      const failed = failureLine(
-        'Import of',
-        results.filter((r) => r.error).map((r) => ({ label: r.file ?? '?', message: r.error!.message })),
-      );
-      if (failed) throw new CliError(failed, 1);
-      return 0;
-    } finally {
-      await server.stop();
-    }
+    });
   },
 };

@@ -1,6 +1,7 @@
 import { formatSize } from '../../shared/format-size';
-import { openServer } from '../open-server';
+import path from 'node:path';
 import { parseCommandArgs } from '../cli-args';
+import { callOrFail, withContractLink } from '../contract-link';
 import type { CliCommand } from './index';
 
 /** `repo-server list [--json]`: every repository with its size, item and revision counts. */
@@ -9,16 +10,17 @@ export const listCommand: CliCommand = {
   summary: 'list the repositories',
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(args, { json: { type: 'boolean' } });
-    const server = await openServer(dataDir!);
-    try {
-      // The store, not the handler: another process (a running serve) owns the connected clients.
-      const repositories = server.store.list();
+    return withContractLink(dataDir!, { beside: 'in-process', what: 'Listing' }, async (link) => {
+      // From the server when one runs: it also knows who is connected.
+      const repositories = await callOrFail(link, 'listRepositories');
       if (values.json) {
-        io.stdout.write(JSON.stringify(repositories, null, 2) + '\n');
+        io.stdout.write(JSON.stringify(repositories) + '\n');
         return 0;
       }
       if (repositories.length === 0) {
-        io.stdout.write(`No repositories in ${server.dataDir}. Create one with "repo-server create NAME".\n`);
+        io.stdout.write(
+          `No repositories in ${path.resolve(dataDir!)}. Create one with "repo-server create NAME".\n`,
+        );
         return 0;
       }
       const rows = [
@@ -40,8 +42,6 @@ export const listCommand: CliCommand = {
             .trimEnd() + '\n',
         );
       return 0;
-    } finally {
-      await server.stop();
-    }
+    });
   },
 };

@@ -14,7 +14,7 @@ function dataDir() {
   dirs.push(dir);
   return dir;
 }
-async function run(args: string[], untilStopped: Promise<void> = Promise.resolve()) {
+async function run(args: string[], untilStopped: Promise<void> = new Promise<void>(() => {})) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, {

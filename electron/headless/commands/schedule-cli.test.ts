@@ -23,7 +23,7 @@ async function run(args: string[]) {
     stdout: { write: (t: string) => out.push(t) },
     stderr: { write: (t: string) => err.push(t) },
     env: {},
-    untilStopped: Promise.resolve(),
+    untilStopped: new Promise<void>(() => {}),
   });
   return { code, out: out.join(''), err: err.join('') };
 }
@@ -165,7 +165,15 @@ describe('repo-server backup and status', () => {
     await run(['schedule', '--enable', '--repos', 'Alpha,Beta', '--target', target, '--data-dir', dir]);
     const one = await run(['backup', 'beta', '--json', '--data-dir', dir]);
     expect(one.code).toBe(0);
-    expect(JSON.parse(one.out).map((o: { repository: string }) => o.repository)).toEqual(['Beta']);
+    // --json: a progress object per line, then the result.
+    const lines = one.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
+    expect(lines.slice(0, -1).every((l) => l.type === 'progress')).toBe(true);
+    const result = lines.at(-1) as unknown as { type: string; outcomes: Array<{ repository: string }> };
+    expect(result.type).toBe('result');
+    expect(result.outcomes.map((o) => o.repository)).toEqual(['Beta']);
     const missing = await run(['backup', 'Gamma', '--data-dir', dir]);
     expect(missing.code).toBe(1);
     expect(missing.err).toBe('repo-server: There is no repository named "Gamma".\n');

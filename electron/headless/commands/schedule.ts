@@ -1,9 +1,8 @@
 import { DAYS, type BackupSettings, type Day } from '../../shared/settings-schema';
-import { dispatch } from '../../core/dispatch';
-import type { Handlers } from '../../shared/contract';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
-import { openServer } from '../open-server';
+import { callOrFail, withContractLink } from '../contract-link';
+import { EXIT } from '../exit-codes';
 import type { CliCommand } from './index';
 import { settingsText } from './schedule-cli-format';
 
@@ -85,29 +84,25 @@ export const scheduleCommand: CliCommand = {
       timeout: { type: 'string' },
       json: { type: 'boolean' },
     });
-    const server = await openServer(dataDir!);
-    try {
-      const next = applyFlags(server.settings.get().backup, values);
+    return withContractLink(dataDir!, { beside: 'in-process', what: 'The schedule' }, async (link) => {
+      const next = applyFlags(await callOrFail(link, 'getBackupSettings'), values);
       if (next) {
-        const saved = await dispatch(server.handlers as Handlers, 'saveBackupSettings', next, {
-          error: () => {},
-        });
+        const saved = await link.call('saveBackupSettings', next);
         if (!saved.ok) {
           const fields = Object.entries(saved.error.fields ?? {});
           throw new CliError(
             fields.length > 0
               ? `The schedule was not saved: ${fields.map(([field, message]) => `${field}: ${message}`).join('; ')}`
               : saved.error.message,
-            1,
+            EXIT.failed,
           );
         }
       }
-      const settings = server.settings.get().backup;
-      const status = server.scheduler.status();
+      const settings = await callOrFail(link, 'getBackupSettings');
+      const status = await callOrFail(link, 'getBackupStatus');
       if (values.json) {
         io.stdout.write(
-          JSON.stringify({ settings, description: status.description, nextRun: status.nextRun }, null, 2) +
-            '\n',
+          JSON.stringify({ settings, description: status.description, nextRun: status.nextRun }) + '\n',
         );
       } else {
         if (next)
@@ -116,9 +111,7 @@ export const scheduleCommand: CliCommand = {
           );
         io.stdout.write(settingsText(settings, status));
       }
-      return 0;
-    } finally {
-      await server.stop();
-    }
+      return EXIT.ok;
+    });
   },
 };

@@ -1,6 +1,6 @@
-import { dataDirHolder, describeHolder } from '../../core/data-dir-lock';
 import { parseCommandArgs } from '../cli-args';
-import { openServer } from '../open-server';
+import { callOrFail, withContractLink } from '../contract-link';
+import { EXIT } from '../exit-codes';
 import type { CliCommand } from './index';
 import { statusText } from './schedule-cli-format';
 
@@ -10,13 +10,11 @@ export const statusCommand: CliCommand = {
   summary: 'automatic backup status and each repository’s last backup',
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(args, { json: { type: 'boolean' } });
-    const server = await openServer(dataDir!);
-    try {
-      const status = server.scheduler.status();
+    return withContractLink(dataDir!, { beside: 'in-process', what: 'Status' }, async (link) => {
+      const status = await callOrFail(link, 'getBackupStatus');
       // Scheduled backups happen only while a server runs: say whether one does.
-      const holder = dataDirHolder(server.dataDir);
-      const servedBy = holder ? describeHolder(holder) : null;
-      if (values.json) io.stdout.write(JSON.stringify({ ...status, servedBy }, null, 2) + '\n');
+      const servedBy = link.servedBy;
+      if (values.json) io.stdout.write(JSON.stringify({ ...status, servedBy }) + '\n');
       else
         io.stdout.write(
           statusText(status) +
@@ -26,9 +24,7 @@ export const statusCommand: CliCommand = {
                 '"repo-server serve" or the desktop app runs.\n'),
         );
       // Scripts and monitoring can alert on this: 3 when a repository is overdue.
-      return status.perRepository.some((r) => r.overdue) ? 3 : 0;
-    } finally {
-      await server.stop();
-    }
+      return status.perRepository.some((r) => r.overdue) ? EXIT.overdue : EXIT.ok;
+    });
   },
 };

@@ -16,7 +16,7 @@ describe('the CLI under a broken TZ', () => {
     for (const tz of ['', 'Invalid/Zone']) {
       process.env.TZ = tz;
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tz-cli-'));
-      const start = (args: string[], untilStopped: Promise<void> = Promise.resolve()) => {
+      const start = (args: string[], untilStopped: Promise<void> = new Promise<void>(() => {})) => {
         const out: string[] = [];
         const io = {
           stdout: { write: (t: string) => out.push(t) },

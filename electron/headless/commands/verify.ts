@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
-import { openServer } from '../open-server';
+import { callOrFail, withContractLink } from '../contract-link';
+import { EXIT } from '../exit-codes';
+import { ProgressOutput } from '../job-watch';
 import { failureLine, formatDuration } from './backup-cli-format';
 import type { CliCommand } from './index';
 
@@ -11,29 +14,29 @@ export const verifyCommand: CliCommand = {
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(args, { json: { type: 'boolean' } }, true);
     if (values._.length === 0) throw new CliError('Name at least one archive file to verify.', 2);
-    const server = await openServer(dataDir!);
-    try {
+    return withContractLink(dataDir!, { beside: 'in-process', what: 'A verification' }, async (link) => {
       const results = [];
       for (const file of values._) {
-        const result = await server.backups.verify(file, 'cli');
-        results.push(result);
-        if (!values.json && result.verified) {
-          const m = result.manifest!;
+        const [result] = await callOrFail(link, 'verifyArchives', {
+          files: [path.resolve(file)],
+          trigger: 'cli',
+        });
+        results.push(result!);
+        if (!values.json && result!.verified) {
+          const m = result!.manifest!;
           io.stdout.write(
-            `Verified ${result.file}: "${m.repository.name}", ${m.itemCount} items, ${m.revisionCount} revisions, ` +
-              `taken ${m.startedAt} (${formatDuration(result.durationMs)}).\n`,
+            `Verified ${result!.file}: "${m.repository.name}", ${m.itemCount} items, ${m.revisionCount} revisions, ` +
+              `taken ${m.startedAt} (${formatDuration(result!.durationMs)}).\n`,
           );
         }
       }
-      if (values.json) io.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      if (values.json) new ProgressOutput(io, true).result({ archives: results });
       const failed = failureLine(
         'Verification of',
         results.filter((r) => r.error).map((r) => ({ label: r.file, message: r.error!.message })),
       );
-      if (failed) throw new CliError(failed, 1);
-      return 0;
-    } finally {
-      await server.stop();
-    }
+      if (failed) throw new CliError(failed, EXIT.failed);
+      return EXIT.ok;
+    });
   },
 };

@@ -8,6 +8,11 @@ import { event, method } from './define';
 
 export const Trigger = z.enum(['manual', 'schedule', 'pre-restore', 'cli']);
 export type Trigger = z.infer<typeof Trigger>;
+/**
+ * Who asked, for the history: the Control Panel (the default) or the CLI, which calls the same methods
+ * when it drives a running server (ARCHITECTURE §8).
+ */
+export const CallerTrigger = z.enum(['manual', 'cli']).optional();
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
 
@@ -106,6 +111,7 @@ export const ExportInput = z
       z.object({ kind: z.literal('file'), file: fullPath('Choose a destination file.', ARCHIVE_EXAMPLE) }),
     ]),
     includeHistory: z.boolean().default(true),
+    trigger: CallerTrigger,
   })
   .refine((v) => v.destination.kind === 'folder' || v.repositories.length === 1, {
     message: 'Export several repositories to a folder, not to one file.',
@@ -175,12 +181,12 @@ export const archiveMethods = {
     'Read each archive’s manifest without reading the whole file.',
   ),
   verifyArchives: method(
-    z.object({ files: z.array(ArchiveFile).min(1) }),
+    z.object({ files: z.array(ArchiveFile).min(1), trigger: CallerTrigger }),
     z.array(VerifyResult),
     'Check manifest, every entry’s size and SHA-256, and the snapshot’s integrity.',
   ),
   startImport: method(
-    z.object({ items: z.array(ImportItem).min(1) }),
+    z.object({ items: z.array(ImportItem).min(1), trigger: CallerTrigger }),
     StartedJobs,
     'Import archives, each with its own target name and conflict policy; one job per archive.',
   ),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BackupSettings, BackupSettingsRules, ClientsPolicy, Day, TimeOfDay } from '../settings-schema';
-import { JobProgress, Trigger } from './archives';
+import { CallerTrigger, JobProgress, Trigger } from './archives';
 import { event, method } from './define';
 
 // Automatic backup (ARCHITECTURE §7): its settings, a live preview, the status at a glance.
@@ -53,6 +53,33 @@ export const BackupStatus = z.object({
 });
 export type BackupStatus = z.infer<typeof BackupStatus>;
 
+/** One repository's part of a backup run. */
+export const RepositoryOutcome = z.object({
+  repository: z.string(),
+  status: z.enum(['ok', 'failed', 'cancelled']),
+  file: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().nullable(),
+  durationMs: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+  /** Old archives retention removed. */
+  deleted: z.array(z.string()),
+});
+
+/** A backup run once it ended (Back Up Now, the schedule, the CLI). Times in ms since the epoch. */
+export const BackupRunReport = z.object({
+  runId: z.string(),
+  trigger: Trigger,
+  ok: z.boolean(),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+  outcomes: z.array(RepositoryOutcome),
+  /** Why the run failed, in one line (the first failure); null when all went well. */
+  error: z.string().nullable(),
+});
+export type BackupRunReport = z.infer<typeof BackupRunReport>;
+
+const RunId = z.object({ runId: z.string().min(1).max(100) });
+
 export const backupScheduleMethods = {
   getBackupSettings: method(z.object({}).strict().optional(), BackupSettings, 'The auto-backup settings.'),
   saveBackupSettings: method(
@@ -71,9 +98,19 @@ export const backupScheduleMethods = {
   ),
   getBackupStatus: method(z.object({}).strict().optional(), BackupStatus, 'Auto-backup status at a glance.'),
   runBackupNow: method(
-    z.object({ repositories: z.array(z.string().min(1)).optional() }).optional(),
+    z.object({ repositories: z.array(z.string().min(1)).optional(), trigger: CallerTrigger }).optional(),
     z.object({ runId: z.string() }),
     'Run the configured backup now (all selected repositories, or the ones given).',
+  ),
+  getBackupRun: method(
+    RunId,
+    z.object({ running: z.boolean(), report: BackupRunReport.nullable() }),
+    'One backup run by id: still running, or its report (kept for the last 20 runs).',
+  ),
+  cancelBackupRun: method(
+    RunId,
+    z.null(),
+    'Cancel a running backup run: the archive being written leaves no file, the rest are not started.',
   ),
   pauseBackups: method(
     z.object({ until: z.string().datetime({ offset: true }) }),
@@ -85,4 +122,5 @@ export const backupScheduleMethods = {
 
 export const backupScheduleEvents = {
   statusChanged: event(BackupStatus, 'The auto-backup status changed (settings, run, result, pause).'),
+  backupRunFinished: event(BackupRunReport, 'A backup run ended: its report, one outcome per repository.'),
 };
