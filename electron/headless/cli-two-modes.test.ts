@@ -44,7 +44,8 @@ const normal = (text: string, dirs: Record<string, string>) => {
     .replace(/\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d/g, '<when>')
     .replace(/\b\d+(\.\d+)? (ms|s|B|KB|MB)\b/g, '<n>')
     .replace(/\b(\d+) (second|minute)s? ago\b/g, '<ago>')
-    .replace(/^(Served by|No server is running).*$/m, '<who serves>');
+    .replace(/^(Served by|No server is running).*$/m, '<who serves>')
+    .replace(/^Source: .*$/m, '<source>');
 };
 
 /** The same script of commands, as a script would run them; each answer normalized. */

@@ -9,6 +9,7 @@ import { scheduleCommand } from './schedule';
 import { statusCommand } from './status';
 import { backupCommand } from './backup';
 import { tokenCommand } from './token';
+import { waitCommand } from './wait';
 
 /** One CLI command: its usage line and what it does with its arguments (after the command name). */
 export interface CliCommand {
@@ -29,4 +30,5 @@ export const commands: Record<string, CliCommand> = {
   schedule: scheduleCommand,
   status: statusCommand,
   token: tokenCommand,
+  wait: waitCommand,
 };

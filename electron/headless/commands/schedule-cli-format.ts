@@ -1,5 +1,9 @@
+import type { JobProgress } from '../../shared/contract/archives';
+import type { OffsiteStatus } from '../../shared/contract/offsite';
 import type { BackupStatus } from '../../shared/contract/schedule';
+import { offsiteRepositoryLine, offsiteSummary } from '../../shared/offsite-words';
 import type { BackupSettings } from '../../shared/settings-schema';
+import { progressLine } from '../job-watch';
 import { formatBytes } from './backup-cli-format';
 
 // How `schedule` and `status` print the auto-backup settings and status for a person.
@@ -53,7 +57,8 @@ export function statusText(status: BackupStatus): string {
           [
             'Running',
             `${status.running.trigger} run since ${status.running.startedAt}: ` +
-              `${status.running.repository ?? '…'} (${status.running.index + 1} of ${status.running.total})`,
+              `${status.running.repository ?? '…'} (${status.running.index + 1} of ${status.running.total})` +
+              (status.running.progress ? ` — ${progressLine(status.running.progress)}` : ''),
           ],
         ] as Array<[string, string]>)
       : []),
@@ -84,4 +89,45 @@ export function statusText(status: BackupStatus): string {
     if (r.lastResult?.status !== 'ok' && r.lastResult?.error) text += `  ${r.name}: ${r.lastResult.error}\n`;
   }
   return text;
+}
+
+/** `status` for a person: where it reads from, the backup status, the jobs and queue, the offsite copies. */
+export function liveStatusText(live: {
+  status: BackupStatus;
+  jobs: JobProgress[];
+  offsite: OffsiteStatus;
+  servedBy: string | null;
+  source: 'server' | 'history';
+}): string {
+  const { status, jobs, offsite, servedBy, source } = live;
+  const running = jobs.filter((j) => j.phase !== 'queued');
+  const queued = jobs.filter((j) => j.phase === 'queued');
+  const iso = (at: string) => at;
+  return (
+    describeLines([
+      [
+        'Source',
+        source === 'server'
+          ? `live, from ${servedBy}`
+          : servedBy
+            ? `the recorded history (${servedBy} holds this data directory but cannot be asked)`
+            : 'the recorded history (no server is running on this data directory)',
+      ],
+    ]) +
+    statusText(status) +
+    (running.length || queued.length
+      ? describeLines([
+          ...running.map((j): [string, string] => [`Job ${j.jobId}`, progressLine(j)]),
+          ...queued.map((j): [string, string] => [`Queued ${j.jobId}`, progressLine(j)]),
+        ])
+      : '') +
+    (offsite.enabled || offsite.pending > 0
+      ? `Offsite: ${offsiteSummary(offsite, iso)}\n` +
+        offsite.perRepository.map((r) => `  ${r.name}: ${offsiteRepositoryLine(offsite, r, iso)}\n`).join('')
+      : '') +
+    (servedBy
+      ? `Served by ${servedBy}.\n`
+      : 'No server is running on this data directory: scheduled backups run only while ' +
+        '"repo-server serve" or the desktop app runs.\n')
+  );
 }
