@@ -158,7 +158,15 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   // Every verified backup is queued for its offsite copy, after local retention.
   backups.pipeline.addStep(offsite.step, { after: 'retention' });
 
-  const catalog = new CatalogService({ backups, settings, clock });
+  const catalog = new CatalogService({
+    backups,
+    settings,
+    clock,
+    dataDir,
+    store,
+    onRepositoriesChanged: () => announceRepositories(),
+    audit: (action, target, detail) => serverDb.audit(action, target, detail),
+  });
   // After retention, so the index lists what the folder keeps.
   backups.pipeline.addStep(catalog.step, { after: 'retention' });
 
@@ -227,6 +235,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       // The copy going on ends at once (its connection is destroyed) and resumes at the next start.
       await offsite.stop();
       await backups.stop();
+      await catalog.stop();
       // backups.stop() cancelled the running job; wait until the run has recorded it.
       await scheduler.idle();
       await clientServer.close();

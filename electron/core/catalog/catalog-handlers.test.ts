@@ -72,4 +72,18 @@ describe('openCatalog (contract)', () => {
       message: expect.stringMatching(/no target folder; choose a folder of backups/) as unknown,
     });
   });
+
+  it('checks item requests against the contract before anything is opened', async () => {
+    const { call } = await core();
+    const relative = await call('listArchiveItems', { file: 'backups/a.zip' });
+    expect(!relative.ok && relative.error.code).toBe('INVALID_ARGUMENT');
+    const nothing = await call('restoreArchiveItems', { file: '/tmp/a.zip', paths: [], into: 'Alpha' });
+    expect(!nothing.ok && nothing.error.message).toMatch(/Choose at least one item, or a path prefix/);
+    const noTarget = await call('restoreArchiveItems', { file: '/tmp/a.zip', paths: ['a'], into: ' ' });
+    expect(!noTarget.ok && noTarget.error.message).toMatch(/Choose the repository to restore into/);
+    const badTime = await call('findItemVersions', { folder: '/tmp', path: 'a', before: 'Tuesday' });
+    expect(!badTime.ok && badTime.error.message).toMatch(/Enter a date and time/);
+    const missing = await call('listArchiveItems', { file: '/nonexistent/a.zip' });
+    expect(!missing.ok && missing.error.code).toBe('NOT_FOUND');
+  });
 });

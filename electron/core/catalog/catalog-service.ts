@@ -1,17 +1,44 @@
 import path from 'node:path';
-import type { Catalog } from '../../shared/contract/catalog';
+import type {
+  ArchiveItemPreview,
+  ArchiveItems,
+  Catalog,
+  ItemVersionSearch,
+} from '../../shared/contract/catalog';
+import { MAX_LISTED_ITEMS, MAX_PREVIEW_CHARS } from '../../shared/contract/catalog';
+import { repositoryKey } from '../../shared/repository-name';
+import { shownText } from '../../shared/shown-text';
 import { AppFailure } from '../../shared/result';
 import type { BackupService } from '../backup/backup-service';
 import type { PipelineStep } from '../backup/pipeline';
 import type { TargetFs } from '../backup/target-fs';
 import type { Clock } from '../clock';
 import type { SettingsService } from '../settings';
+import type { RepositoryStore } from '../storage/repository-store';
+import { ArchiveSnapshot } from './archive-snapshot';
 import { openCatalog } from './open-catalog';
+import { restoreItems, type RestoreItemsRequest, type RestoreItemsResult } from './restore-items';
 
 export interface CatalogServiceDeps {
   backups: BackupService;
   settings: SettingsService;
   clock: Clock;
+  dataDir: string;
+  store: RepositoryStore;
+  /** Told after items were restored (the Control Panel's counts). */
+  onRepositoriesChanged?: () => void;
+  /** Records an administrator's action in the server's audit. */
+  audit?: (action: string, target: string | null, detail?: unknown) => void;
+}
+
+/** Archives kept open for browsing (each a checked, rebuilt copy in the data dir's temp area). */
+const OPEN_SNAPSHOTS = 2;
+/** An archive not looked at for this long is closed, its copy removed. */
+const SNAPSHOT_IDLE_MS = 5 * 60_000;
+
+interface OpenSnapshot {
+  snapshot: Promise<ArchiveSnapshot>;
+  usedAt: number;
 }
 
 /** The catalog of backup folders (ARCHITECTURE §6): what the contract, the CLI and recovery ask. */
@@ -21,6 +48,7 @@ export class CatalogService {
    * what this server verified travels with the folder (a fresh server recovering from it reads it).
    */
   readonly step: PipelineStep;
+  private readonly snapshots = new Map<string, OpenSnapshot>();
 
   constructor(private readonly deps: CatalogServiceDeps) {
     this.step = {
@@ -72,4 +100,167 @@ export class CatalogService {
       },
     });
   }
+
+  /**
+   * The archive opened for browsing: checked in full and rebuilt once, then kept for a few minutes
+   * while a person browses, previews and restores; opened again when the file changed meanwhile.
+   */
+  private async snapshot(file: string): Promise<ArchiveSnapshot> {
+    const resolved = path.resolve(file);
+    const now = performance.now();
+    for (const [key, open] of this.snapshots)
+      if (now - open.usedAt > SNAPSHOT_IDLE_MS) this.closeSnapshot(key);
+    const cached = this.snapshots.get(resolved);
+    if (cached) {
+      cached.usedAt = now;
+      const snapshot = await cached.snapshot.catch(() => null);
+      if (snapshot) {
+        const io = this.deps.backups.sourceIo();
+        const stat = await io.stat(resolved).finally(() => io.close());
+        if (stat && stat.size === snapshot.stamp.size && stat.mtimeMs === snapshot.stamp.mtimeMs)
+          return snapshot;
+      }
+      this.closeSnapshot(resolved);
+    }
+    const io = this.deps.backups.sourceIo();
+    const opening = ArchiveSnapshot.open(resolved, {
+      dataDir: this.deps.dataDir,
+      io,
+      clock: this.deps.clock,
+    }).finally(() => io.close());
+    this.snapshots.set(resolved, { snapshot: opening, usedAt: now });
+    // A failed opening is not kept: the next look tries again (the share may answer by then).
+    opening.catch(() => this.snapshots.delete(resolved));
+    while (this.snapshots.size > OPEN_SNAPSHOTS) {
+      const oldest = [...this.snapshots.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)[0]![0];
+      this.closeSnapshot(oldest);
+    }
+    return opening;
+  }
+
+  private closeSnapshot(key: string): void {
+    const open = this.snapshots.get(key);
+    this.snapshots.delete(key);
+    void open?.snapshot.then((s) => s.close()).catch(() => {});
+  }
+
+  async listItems(file: string, options: { prefix?: string; filter?: string } = {}): Promise<ArchiveItems> {
+    const snapshot = await this.snapshot(file);
+    const all = snapshot.items(options);
+    return {
+      file: snapshot.file,
+      repository: snapshot.manifest.repository.name,
+      createdAt: snapshot.manifest.startedAt,
+      total: all.length,
+      items: all.slice(0, MAX_LISTED_ITEMS),
+    };
+  }
+
+  async previewItem(file: string, itemPath: string): Promise<ArchiveItemPreview> {
+    const snapshot = await this.snapshot(file);
+    const item = snapshot.item(itemPath);
+    const versions = snapshot.versions(itemPath).map((v) => ({
+      path: v.path,
+      kind: v.kind,
+      version: v.version,
+      updatedAt: v.updatedAt,
+      updatedBy: v.updatedBy,
+      sizeBytes: sizeOf(v.content),
+      current: v.current,
+      deleted: v.deleted,
+    }));
+    if (!item)
+      throw new AppFailure(
+        'NOT_FOUND',
+        `"${shownText(itemPath)}" is not in this backup${versions.length ? ' (only older versions of it are)' : ''}.`,
+      );
+    const text = typeof item.content === 'string' ? item.content : null;
+    return {
+      path: item.path,
+      kind: item.kind,
+      version: item.version,
+      updatedAt: item.updatedAt,
+      updatedBy: item.updatedBy,
+      sizeBytes: sizeOf(item.content),
+      encoding: item.encoding,
+      text: text === null ? null : text.slice(0, MAX_PREVIEW_CHARS),
+      textTruncated: text !== null && text.length > MAX_PREVIEW_CHARS,
+      versions,
+    };
+  }
+
+  async itemContent(
+    file: string,
+    itemPath: string,
+  ): Promise<{ path: string; sizeBytes: number; base64: string }> {
+    const snapshot = await this.snapshot(file);
+    const item = snapshot.item(itemPath);
+    if (!item) throw new AppFailure('NOT_FOUND', `"${shownText(itemPath)}" is not in this backup.`);
+    const bytes = typeof item.content === 'string' ? Buffer.from(item.content) : Buffer.from(item.content);
+    return { path: item.path, sizeBytes: bytes.length, base64: bytes.toString('base64') };
+  }
+
+  async restoreItems(file: string, request: RestoreItemsRequest): Promise<RestoreItemsResult> {
+    const snapshot = await this.snapshot(file);
+    const result = await restoreItems(this.deps.store, snapshot, request);
+    this.deps.audit?.('restore-items', result.repository, {
+      file: snapshot.file,
+      created: result.created,
+      items: result.restored.length,
+    });
+    this.deps.onRepositoriesChanged?.();
+    return result;
+  }
+
+  /**
+   * Which backups of a folder hold an item, newest first, optionally only of one repository and only
+   * taken before a time: each archive is opened (checked in full) until `limit` of them hold it.
+   */
+  async findItemVersions(options: {
+    folder?: string;
+    path: string;
+    before?: string;
+    repository?: string;
+    limit?: number;
+  }): Promise<ItemVersionSearch> {
+    const catalog = await this.open(options.folder);
+    const before = options.before === undefined ? Infinity : Date.parse(options.before);
+    const wanted = options.repository === undefined ? null : repositoryKey(options.repository);
+    const archives = catalog.timelines
+      .filter(
+        (t) => wanted === null || [t.repository, ...t.formerNames].some((n) => repositoryKey(n) === wanted),
+      )
+      .flatMap((t) => t.archives)
+      .filter((a) => Date.parse(a.createdAt) < before && a.verification.state !== 'failed')
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    const limit = options.limit ?? 10;
+    const hits: ItemVersionSearch['hits'] = [];
+    const failed: ItemVersionSearch['failed'] = [];
+    let searched = 0;
+    for (const archive of archives) {
+      if (hits.length >= limit) break;
+      searched++;
+      try {
+        const found = (await this.snapshot(archive.file))
+          .items({ prefix: options.path })
+          .find((i) => i.path === options.path);
+        if (found) hits.push({ archive, item: found });
+      } catch (error) {
+        if (error instanceof AppFailure && (error.code === 'NOT_RESPONDING' || error.code === 'CANCELLED'))
+          throw error;
+        failed.push({ file: archive.file, error: (error as Error).message });
+      }
+    }
+    return { folder: catalog.folder, searched, hits, failed };
+  }
+
+  /** Closes every archive opened for browsing and removes their copies. */
+  async stop(): Promise<void> {
+    const open = [...this.snapshots.values()];
+    this.snapshots.clear();
+    await Promise.all(open.map((o) => o.snapshot.then((s) => s.close()).catch(() => {})));
+  }
 }
+
+const sizeOf = (content: string | Uint8Array) =>
+  typeof content === 'string' ? Buffer.byteLength(content) : content.length;

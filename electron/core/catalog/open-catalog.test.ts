@@ -23,6 +23,15 @@ afterEach(async () => {
 
 type Fixture = ReturnType<typeof backupFixture>;
 
+const catalogOf = (f: Fixture) =>
+  new CatalogService({
+    backups: f.service,
+    settings: f.settings,
+    clock: f.clock,
+    dataDir: f.dataDir,
+    store: f.store,
+  });
+
 async function backUp(f: Fixture, repository: string, folder: string): Promise<string> {
   await f.clock.advanceBy(61_000);
   const result = await f.service.backupRepository({
@@ -89,11 +98,7 @@ describe('openCatalog', () => {
   it('gives a timeline per repository from two data dirs, lists foreign, truncated and renamed files, and touches none', async () => {
     const f = await folderOfThree();
     const before = fingerprint(f.folder, fs.readdirSync(f.folder));
-    const catalog = await new CatalogService({
-      backups: f.one.service,
-      settings: f.one.settings,
-      clock: f.one.clock,
-    }).open(f.folder);
+    const catalog = await catalogOf(f.one).open(f.folder);
 
     expect(catalog.timelines.map((t) => [t.repository, t.archives.length])).toEqual([
       ['Alpha', 2],
@@ -259,7 +264,7 @@ describe('openCatalog', () => {
 
   it('what a server verified travels with the folder: each backup brings the index up to date, and a fresh server reads it', async () => {
     const one = backupFixture(cleanups);
-    const catalogOne = new CatalogService({ backups: one.service, settings: one.settings, clock: one.clock });
+    const catalogOne = catalogOf(one);
     one.service.pipeline.addStep(catalogOne.step, { after: 'retention' });
     const folder = tempDir('catalog-step');
     cleanups.push(() => fs.rmSync(folder, { recursive: true, force: true }));
@@ -271,11 +276,7 @@ describe('openCatalog', () => {
     );
 
     const fresh = backupFixture(cleanups);
-    const seen = await new CatalogService({
-      backups: fresh.service,
-      settings: fresh.settings,
-      clock: fresh.clock,
-    }).open(folder);
+    const seen = await catalogOf(fresh).open(folder);
     expect(seen.index).toMatchObject({ found: 'fresh', filesRead: 0 });
     expect(
       seen.timelines[0]!.archives.map((a) => [a.file, a.verification.state, a.verification.source]),
@@ -287,11 +288,7 @@ describe('openCatalog', () => {
 
   it('the newest archive of every repository, as of a time, verified or not known to fail', async () => {
     const f = await folderOfThree();
-    const catalog = await new CatalogService({
-      backups: f.one.service,
-      settings: f.one.settings,
-      clock: f.one.clock,
-    }).open(f.folder);
+    const catalog = await catalogOf(f.one).open(f.folder);
     const pick = (options: Parameters<typeof newestPerRepository>[1]) =>
       newestPerRepository(catalog, options).map((c) => [c.timeline.repository, c.archive?.file ?? null]);
     expect(pick({})).toEqual([

@@ -129,40 +129,47 @@ export class Repository {
   }
 
   put(input: PutInput): Item {
+    return this.transaction(() => this.write(input));
+  }
+
+  /** Several writes in one transaction: all of them, or none (a restore of selected items). */
+  putAll(inputs: PutInput[]): Item[] {
+    return this.transaction(() => inputs.map((input) => this.write(input)));
+  }
+
+  private write(input: PutInput): Item {
     const path = check(ItemPath, input.path);
     const kind = check(ItemKind, input.kind);
     const encoding: Encoding = typeof input.content === 'string' ? 'utf8' : 'binary';
-    return this.transaction(() => {
-      const now = this.clock.now();
-      const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
-      this.checkVersion(path, existing, input.ifVersion);
-      let version: number;
-      if (existing) {
-        this.keepRevision(existing, now, false);
-        version = existing.version + 1;
-      } else {
-        // A path deleted earlier continues its numbering, so a version never means two contents.
-        const last = this.sql('SELECT max(version) AS v FROM revisions WHERE path = ?').get(path) as {
-          v: number | null;
-        };
-        version = (last.v ?? 0) + 1;
-      }
-      this.sql(
-        `INSERT INTO items (path, kind, content, encoding, version, updated_at, updated_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, content = excluded.content,
-           encoding = excluded.encoding, version = excluded.version, updated_at = excluded.updated_at,
-           updated_by = excluded.updated_by`,
-      ).run(path, kind, input.content, encoding, version, now, input.updatedBy);
-      return this.toItem({
-        path,
-        kind,
-        content: input.content,
-        encoding,
-        version,
-        updated_at: now,
-        updated_by: input.updatedBy,
-      });
+    const now = this.clock.now();
+    const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
+    this.checkVersion(path, existing, input.ifVersion);
+    let version: number;
+    if (existing) {
+      this.keepRevision(existing, now, false);
+      version = existing.version + 1;
+    } else {
+      // A path deleted earlier continues its numbering, so a version never means two contents.
+      const last = this.sql('SELECT max(version) AS v FROM revisions WHERE path = ?').get(path) as {
+        v: number | null;
+      };
+      version = (last.v ?? 0) + 1;
+    }
+    this.sql(
+      `INSERT INTO items (path, kind, content, encoding, version, updated_at, updated_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, content = excluded.content,
+         encoding = excluded.encoding, version = excluded.version, updated_at = excluded.updated_at,
+         updated_by = excluded.updated_by`,
+    ).run(path, kind, input.content, encoding, version, now, input.updatedBy);
+    return this.toItem({
+      path,
+      kind,
+      content: input.content,
+      encoding,
+      version,
+      updated_at: now,
+      updated_by: input.updatedBy,
     });
   }
 

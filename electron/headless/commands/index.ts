@@ -8,6 +8,9 @@ import { serveCommand } from './serve';
 import { scheduleCommand } from './schedule';
 import { statusCommand } from './status';
 import { backupCommand } from './backup';
+import { backupsCommand } from './backups';
+import { itemsCommand } from './items';
+import { restoreItemsCommand } from './restore-items';
 import { tokenCommand } from './token';
 import { waitCommand } from './wait';
 
@@ -27,6 +30,9 @@ export const commands: Record<string, CliCommand> = {
   import: importCommand,
   verify: verifyCommand,
   backup: backupCommand,
+  backups: backupsCommand,
+  items: itemsCommand,
+  'restore-items': restoreItemsCommand,
   schedule: scheduleCommand,
   status: statusCommand,
   token: tokenCommand,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FOLDER_EXAMPLE, fullPath } from '../full-path';
-import { Trigger } from './archives';
+import { ArchiveFile, Trigger } from './archives';
 import { method } from './define';
 
 // The backup catalog (ARCHITECTURE §6, "Finding a backup"): any folder of archives read as a timeline
@@ -94,6 +94,97 @@ export const Catalog = z.object({
 });
 export type Catalog = z.infer<typeof Catalog>;
 
+/** An item of a backup as a list shows it. */
+export const ArchiveItem = z.object({
+  path: z.string(),
+  kind: z.string(),
+  version: z.number().int(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type ArchiveItem = z.infer<typeof ArchiveItem>;
+
+/** Most items a list answers at once; a filter or prefix narrows a larger backup. */
+export const MAX_LISTED_ITEMS = 5000;
+/** Text shown in a preview, at most; the rest is said to be left out. */
+export const MAX_PREVIEW_CHARS = 200_000;
+
+const ItemPathArg = z
+  .string()
+  .min(1, 'Choose an item.')
+  .max(1024, 'An item path has at most 1024 characters.');
+
+export const ArchiveItems = z.object({
+  file: z.string(),
+  repository: z.string(),
+  createdAt: z.string(),
+  /** Items matching, before the list was cut at MAX_LISTED_ITEMS. */
+  total: z.number().int().nonnegative(),
+  items: z.array(ArchiveItem),
+});
+export type ArchiveItems = z.infer<typeof ArchiveItems>;
+
+export const ArchiveItemVersion = ArchiveItem.extend({
+  /** The item as it was at the backup (true), or one of its revisions kept in the backup. */
+  current: z.boolean(),
+  deleted: z.boolean(),
+});
+
+export const ArchiveItemPreview = ArchiveItem.extend({
+  encoding: z.enum(['utf8', 'binary']),
+  /** The text (cut at MAX_PREVIEW_CHARS); null for bytes, which are offered as a download instead. */
+  text: z.string().nullable(),
+  textTruncated: z.boolean(),
+  /** Every version of the path the backup holds, newest first. */
+  versions: z.array(ArchiveItemVersion),
+});
+export type ArchiveItemPreview = z.infer<typeof ArchiveItemPreview>;
+
+export const RestoreItemsInput = z
+  .object({
+    file: ArchiveFile,
+    paths: z.array(ItemPathArg).max(10_000).default([]),
+    prefix: z.string().min(1).max(1024).optional(),
+    /** The repository to restore into (a new version of each item), or with `create` a new one. */
+    into: z.string().trim().min(1, 'Choose the repository to restore into.').max(256),
+    create: z.boolean().default(false),
+  })
+  .refine((v) => v.paths.length > 0 || v.prefix !== undefined, {
+    message: 'Choose at least one item, or a path prefix.',
+    path: ['paths'],
+  });
+
+export const RestoreItemsResult = z.object({
+  repository: z.string(),
+  created: z.boolean(),
+  restored: z.array(
+    z.object({
+      path: z.string(),
+      backupVersion: z.number().int(),
+      /** null: the repository already held that content, so no version was added. */
+      newVersion: z.number().int().nullable(),
+    }),
+  ),
+});
+export type RestoreItemsResult = z.infer<typeof RestoreItemsResult>;
+
+export const ItemVersionHit = z.object({
+  archive: CatalogArchive,
+  /** The item as that backup holds it. */
+  item: ArchiveItem,
+});
+
+export const ItemVersionSearch = z.object({
+  folder: z.string(),
+  /** Archives opened to look (newest first, up to the first `limit` hits). */
+  searched: z.number().int().nonnegative(),
+  hits: z.array(ItemVersionHit),
+  /** Archives that could not be opened (damaged), with why. */
+  failed: z.array(z.object({ file: z.string(), error: z.string() })),
+});
+export type ItemVersionSearch = z.infer<typeof ItemVersionSearch>;
+
 export const catalogMethods = {
   openCatalog: method(
     z
@@ -105,5 +196,44 @@ export const catalogMethods = {
       .optional(),
     Catalog,
     'Read a folder of backup archives as a timeline per repository, from their manifests only.',
+  ),
+  listArchiveItems: method(
+    z.object({
+      file: ArchiveFile,
+      prefix: z.string().max(1024).optional(),
+      filter: z.string().max(200).optional(),
+    }),
+    ArchiveItems,
+    'The items of one backup (checked in full and rebuilt as untrusted input first), by path.',
+  ),
+  previewArchiveItem: method(
+    z.object({ file: ArchiveFile, path: ItemPathArg }),
+    ArchiveItemPreview,
+    'One item of a backup: its text (or size, for bytes) and every version the backup holds.',
+  ),
+  getArchiveItemContent: method(
+    z.object({ file: ArchiveFile, path: ItemPathArg }),
+    z.object({ path: z.string(), sizeBytes: z.number().int().nonnegative(), base64: z.string() }),
+    'The bytes of one item of a backup (at most 16 MiB), to download or save.',
+  ),
+  restoreArchiveItems: method(
+    RestoreItemsInput,
+    RestoreItemsResult,
+    'Restore items of a backup into a repository as a new version of each (the current one stays in its revisions), or into a new repository.',
+  ),
+  findItemVersions: method(
+    z.object({
+      folder: fullPath('Choose a folder of backups.', FOLDER_EXAMPLE).optional(),
+      path: ItemPathArg,
+      /** Only backups taken before this instant (ISO 8601). */
+      before: z
+        .string()
+        .refine((v) => Number.isFinite(Date.parse(v)), 'Enter a date and time, such as 2026-11-24T00:00.')
+        .optional(),
+      repository: z.string().max(256).optional(),
+      limit: z.number().int().min(1).max(100).default(10),
+    }),
+    ItemVersionSearch,
+    'Which backups of the catalog hold an item, newest first: its version in each.',
   ),
 };
