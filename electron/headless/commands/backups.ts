@@ -4,7 +4,8 @@ import { repositoryKey } from '../../shared/repository-name';
 import { shownText } from '../../shared/shown-text';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
-import { openServer } from '../open-server';
+import { callOrFail, withContractLink } from '../contract-link';
+import { EXIT } from '../exit-codes';
 import { formatBytes } from './backup-cli-format';
 import type { CliCommand } from './index';
 import { formatTable } from './table';
@@ -73,9 +74,8 @@ export const backupsCommand: CliCommand = {
     if (folder !== undefined && !isFullPath(folder))
       throw new CliError(`--in needs a full path, such as /var/backups/repositories; not "${folder}".`, 2);
     const name = values._[0];
-    const server = await openServer(dataDir!);
-    try {
-      const catalog = await server.catalog.open(folder);
+    return withContractLink(dataDir!, { beside: 'in-process', what: 'Listing backups' }, async (link) => {
+      const catalog = await callOrFail(link, 'openCatalog', folder === undefined ? {} : { folder });
       const timelines = name
         ? catalog.timelines.filter((t) =>
             [t.repository, ...t.formerNames].some((n) => repositoryKey(n) === repositoryKey(name)),
@@ -83,14 +83,12 @@ export const backupsCommand: CliCommand = {
         : catalog.timelines;
       if (values.json) {
         io.stdout.write(JSON.stringify({ ...catalog, timelines }, null, 2) + '\n');
-        return 0;
+        return EXIT.ok;
       }
       if (name && timelines.length === 0)
-        throw new CliError(`No backups of "${shownText(name)}" in ${catalog.folder}.`, 1);
+        throw new CliError(`No backups of "${shownText(name)}" in ${catalog.folder}.`, EXIT.failed);
       io.stdout.write(catalogText(catalog, timelines));
-      return 0;
-    } finally {
-      await server.stop();
-    }
+      return EXIT.ok;
+    });
   },
 };

@@ -24,7 +24,7 @@ async function run(args: string[]) {
     stdout: { write: (t: string) => out.push(t) },
     stderr: { write: (t: string) => err.push(t) },
     env: {},
-    untilStopped: Promise.resolve(),
+    untilStopped: new Promise<void>(() => {}),
   });
   return { code, out: out.join(''), err: err.join('') };
 }

@@ -2,7 +2,8 @@ import { isFullPath } from '../../shared/full-path';
 import { shownText } from '../../shared/shown-text';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
-import { openServer } from '../open-server';
+import { callOrFail, withContractLink } from '../contract-link';
+import { EXIT } from '../exit-codes';
 import { formatBytes } from './backup-cli-format';
 import type { CliCommand } from './index';
 import { formatTable } from './table';
@@ -31,15 +32,15 @@ export const itemsCommand: CliCommand = {
     );
     if (values._.length !== 1) throw new CliError('Name one archive file.', 2);
     const file = archiveArgument(values._[0]);
-    const server = await openServer(dataDir!);
-    try {
-      const listed = await server.catalog.listItems(file, {
+    return withContractLink(dataDir!, { beside: 'in-process', what: 'Listing items' }, async (link) => {
+      const listed = await callOrFail(link, 'listArchiveItems', {
+        file,
         prefix: values.prefix as string | undefined,
         filter: values.filter as string | undefined,
       });
       if (values.json) {
         io.stdout.write(JSON.stringify(listed, null, 2) + '\n');
-        return 0;
+        return EXIT.ok;
       }
       io.stdout.write(
         `${shownText(listed.repository)}, backed up ${listed.createdAt}: ${listed.total} item${listed.total === 1 ? '' : 's'}` +
@@ -58,9 +59,7 @@ export const itemsCommand: CliCommand = {
       io.stdout.write(formatTable(rows));
       if (listed.total > listed.items.length)
         io.stdout.write(`(the first ${listed.items.length} shown; narrow with --prefix or --filter)\n`);
-      return 0;
-    } finally {
-      await server.stop();
-    }
+      return EXIT.ok;
+    });
   },
 };

@@ -1,7 +1,8 @@
 import { shownText } from '../../shared/shown-text';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
-import { openServer } from '../open-server';
+import { callOrFail, withContractLink } from '../contract-link';
+import { EXIT } from '../exit-codes';
 import type { CliCommand } from './index';
 import { archiveArgument } from './items';
 
@@ -29,9 +30,9 @@ export const restoreItemsCommand: CliCommand = {
     if (!into?.trim()) throw new CliError('Say which repository to restore into: --into NAME.', 2);
     const prefix = values.prefix as string | undefined;
     if (paths.length === 0 && !prefix) throw new CliError('Name the items to restore, or --prefix P.', 2);
-    const server = await openServer(dataDir!);
-    try {
-      const result = await server.catalog.restoreItems(file, {
+    return withContractLink(dataDir!, { beside: 'refuse', what: 'Restoring items' }, async (link) => {
+      const result = await callOrFail(link, 'restoreArchiveItems', {
+        file,
         paths,
         prefix,
         into,
@@ -39,7 +40,7 @@ export const restoreItemsCommand: CliCommand = {
       });
       if (values.json) {
         io.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        return 0;
+        return EXIT.ok;
       }
       const added = result.restored.filter((r) => r.newVersion !== null);
       io.stdout.write(
@@ -55,9 +56,7 @@ export const restoreItemsCommand: CliCommand = {
             ? `  ${shownText(r.path, { max: 120 })}  unchanged (already version ${r.backupVersion}'s content)\n`
             : `  ${shownText(r.path, { max: 120 })}  backup version ${r.backupVersion} -> now version ${r.newVersion}\n`,
         );
-      return 0;
-    } finally {
-      await server.stop();
-    }
+      return EXIT.ok;
+    });
   },
 };
