@@ -165,72 +165,77 @@ describe('the client protocol under fuzzing', () => {
       let round = 0;
       fc.assert(
         fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
-          const r = store.create(`Model ${round++}`);
-          const model = new Map<string, { version: number; kind: string; content: string }>();
-          const lastVersion = new Map<string, number>();
-          const validPath = (p: string) =>
-            p.isWellFormed() &&
-            ![...p].some((c) => c.charCodeAt(0) < 0x20) &&
-            p.split('/').every((s) => s && s !== '.' && s !== '..');
-          for (const [i, request] of ops.entries()) {
-            const answer = answerRequest(r, JSON.stringify({ id: i, ...request }), 'model');
-            expectWellFormed(answer, JSON.stringify(request));
-            if (request.op === 'list') {
-              const expected = [...model.keys()]
-                .filter((p) => !request.prefix || p.startsWith(request.prefix))
-                .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-              expect(
-                answer.ok && (answer.result as { items: Array<{ path: string }> }).items.map((x) => x.path),
-              ).toEqual(expected);
-              continue;
+          const name = `Model ${round++}`;
+          const r = store.create(name);
+          try {
+            const model = new Map<string, { version: number; kind: string; content: string }>();
+            const lastVersion = new Map<string, number>();
+            const validPath = (p: string) =>
+              p.isWellFormed() &&
+              ![...p].some((c) => c.charCodeAt(0) < 0x20) &&
+              p.split('/').every((s) => s && s !== '.' && s !== '..');
+            for (const [i, request] of ops.entries()) {
+              const answer = answerRequest(r, JSON.stringify({ id: i, ...request }), 'model');
+              expectWellFormed(answer, JSON.stringify(request));
+              if (request.op === 'list') {
+                const expected = [...model.keys()]
+                  .filter((p) => !request.prefix || p.startsWith(request.prefix))
+                  .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+                expect(
+                  answer.ok && (answer.result as { items: Array<{ path: string }> }).items.map((x) => x.path),
+                ).toEqual(expected);
+                continue;
+              }
+              const current = model.get(request.path);
+              if (!validPath(request.path)) {
+                expect(answer).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+                continue;
+              }
+              if (request.op === 'get') {
+                if (current)
+                  expect(answer).toMatchObject({ ok: true, result: { ...current, path: request.path } });
+                else expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+                continue;
+              }
+              if (request.ifVersion !== undefined && request.ifVersion < 0) {
+                expect(answer).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+                continue;
+              }
+              if (request.op === 'put' && (request.kind === 'BAD' || !request.content.isWellFormed())) {
+                expect(answer).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+                continue;
+              }
+              if (request.op === 'delete' && !current) {
+                expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+                continue;
+              }
+              if (request.ifVersion !== undefined && request.ifVersion !== (current?.version ?? 0)) {
+                expect(answer).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+                continue;
+              }
+              expect(answer.ok).toBe(true);
+              if (request.op === 'delete') {
+                model.delete(request.path);
+                continue;
+              }
+              const version = (current?.version ?? lastVersion.get(request.path) ?? 0) + 1;
+              lastVersion.set(request.path, version);
+              model.set(request.path, { version, kind: request.kind, content: request.content });
+              expect(answer).toMatchObject({ ok: true, result: { path: request.path, version } });
             }
-            const current = model.get(request.path);
-            if (!validPath(request.path)) {
-              expect(answer).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-              continue;
-            }
-            if (request.op === 'get') {
-              if (current)
-                expect(answer).toMatchObject({ ok: true, result: { ...current, path: request.path } });
-              else expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-              continue;
-            }
-            if (request.ifVersion !== undefined && request.ifVersion < 0) {
-              expect(answer).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-              continue;
-            }
-            if (request.op === 'put' && (request.kind === 'BAD' || !request.content.isWellFormed())) {
-              expect(answer).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-              continue;
-            }
-            if (request.op === 'delete' && !current) {
-              expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-              continue;
-            }
-            if (request.ifVersion !== undefined && request.ifVersion !== (current?.version ?? 0)) {
-              expect(answer).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-              continue;
-            }
-            expect(answer.ok).toBe(true);
-            if (request.op === 'delete') {
-              model.delete(request.path);
-              continue;
-            }
-            const version = (current?.version ?? lastVersion.get(request.path) ?? 0) + 1;
-            lastVersion.set(request.path, version);
-            model.set(request.path, { version, kind: request.kind, content: request.content });
-            expect(answer).toMatchObject({ ok: true, result: { path: request.path, version } });
+            // What a person would check afterwards: every item, by a fresh read.
+            const stored = r.list().map((s) => [s.path, { ...r.get(s.path)! }] as const);
+            expect(
+              Object.fromEntries(
+                stored.map(([p, item]) => [
+                  p,
+                  { version: item.version, kind: item.kind, content: item.content },
+                ]),
+              ),
+            ).toEqual(Object.fromEntries(model));
+          } finally {
+            store.delete(name); // a long run must not keep thousands of databases open
           }
-          // What a person would check afterwards: every item, by a fresh read.
-          const stored = r.list().map((s) => [s.path, { ...r.get(s.path)! }] as const);
-          expect(
-            Object.fromEntries(
-              stored.map(([p, item]) => [
-                p,
-                { version: item.version, kind: item.kind, content: item.content },
-              ]),
-            ),
-          ).toEqual(Object.fromEntries(model));
         }),
         fuzzParameters(40),
       );

@@ -71,6 +71,27 @@ describe('repository migrations', () => {
     db.close();
   });
 
+  it('002-time-indexes: an existing repository keeps its rows, and "last modified" reads an index, not every row', () => {
+    const db = openDatabase(tempFile('v1.sqlite'));
+    runMigrations(db, repositoryMigrations.slice(0, 1), 'repository');
+    db.prepare("INSERT INTO items VALUES ('a', 'data', 'x', 'utf8', 1, 1700000000000, 't')").run();
+    runMigrations(db, repositoryMigrations.slice(0, 2), 'repository');
+    expect(schemaVersionOf(db)).toBe(2);
+    expect(db.prepare('SELECT path, updated_at FROM items').all()).toEqual([
+      { path: 'a', updated_at: 1700000000000 },
+    ]);
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+    // Repository.lastModified()'s query. A full scan would walk every large item's overflow pages to
+    // reach updated_at (40 items of 15 MiB: 600 MiB read per summary, issue 12's load test).
+    const lastModified = plan(
+      'SELECT max(coalesce((SELECT max(updated_at) FROM items), 0), coalesce((SELECT max(replaced_at) FROM revisions), 0))',
+    );
+    expect(lastModified).toContain('SEARCH items USING COVERING INDEX items_by_updated_at');
+    expect(lastModified).toContain('SEARCH revisions USING COVERING INDEX revisions_by_replaced_at');
+    db.close();
+  });
+
   it('migrate() is idempotent and leaves an up-to-date database alone', () => {
     const db = openDatabase(tempFile('again.sqlite'));
     expect(migrate(db)).toBe(CURRENT_SCHEMA_VERSION);

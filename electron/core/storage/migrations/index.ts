@@ -1,9 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { initial } from './001-initial';
+import { timeIndexes } from './002-time-indexes';
 import { runMigrations, type Migration } from './runner';
 
 /** Every repository schema step, in order. Append one line per new migration file. */
-export const repositoryMigrations: readonly Migration[] = [initial];
+export const repositoryMigrations: readonly Migration[] = [initial, timeIndexes];
 
 export const CURRENT_SCHEMA_VERSION = repositoryMigrations.at(-1)!.version;
 
