@@ -1,14 +1,22 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yazl from 'yazl';
+import zlib from 'node:zlib';
 import { AppFailure } from '../../shared/result';
 import type { Compression } from '../../shared/settings-schema';
 import { cancelled, describeFsError, isAbortError } from './fs-errors';
 import { MANIFEST_ENTRY, SNAPSHOT_ENTRY } from './manifest';
+import { BlockDeflater, type BlockDeflaterOptions } from './parallel-deflate';
 import { fileWriter, type TargetFile, type TargetFs } from './target-fs';
+import {
+  centralRecord,
+  dataDescriptor,
+  endOfCentralDirectory,
+  localHeader,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+  type ZipEntryRecord,
+} from './zip-records';
 
 export const PARTIAL_SUFFIX = '.partial';
 
@@ -37,10 +45,15 @@ export interface WriteArchiveOptions {
    * leave a final-named file (the call was issued and may still land), which the caller must remove.
    */
   onPublishing?: () => void;
+  /** Tests and benchmarks: the deflate workers and block size (parallel-deflate.ts). */
+  parallel?: Omit<BlockDeflaterOptions, 'level'>;
+  /** Tests: ZIP64 records even for a small archive (a snapshot past 4 GB gets them anyway). */
+  forceZip64?: boolean;
 }
 
 /**
- * Streams the snapshot and the manifest into a ZIP, so memory stays flat whatever the size. A file with
+ * Streams the snapshot (deflated in parallel blocks: parallel-deflate.ts) and the manifest into a ZIP,
+ * so memory stays flat whatever the size. A file with
  * the final name is always complete: it is written as `*.partial`, fsynced, then linked into place
  * (never over an existing file). A failure removes the partial when the target still answers; when it
  * does not, the caller's cleanup does, once it does.
@@ -52,58 +65,18 @@ export async function writeArchive(
   const folder = path.dirname(options.file);
   const partial = options.file + PARTIAL_SUFFIX;
   const level = levels[options.compression];
-  const entryOptions = {
-    mtime: options.mtime,
-    mode: 0o100644,
-    compress: level > 0,
-    ...(level > 0 ? { compressionLevel: level } : {}),
-  };
   let target: TargetFile | undefined;
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as PassThrough;
-  // yazl reports some failures (a stream of the wrong length) on the ZipFile itself.
-  zip.on('error', (error: Error) => output.destroy(error));
+  let deflater: BlockDeflater | undefined;
   try {
     if (options.signal?.aborted) throw cancelled();
     // 'wx': never write into someone else's file.
     target = await io.open(partial, 'wx');
-    const sink = fileWriter(target);
-    const hash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
+    deflater = new BlockDeflater({ level, ...options.parallel });
     let digest: SnapshotDigest | undefined;
-    tap.on('end', () => {
-      digest = { size, sha256: hash.digest('hex') };
-      try {
-        const manifest = Buffer.from(JSON.stringify(options.manifest(digest), null, 2) + '\n');
-        zip.addBuffer(manifest, MANIFEST_ENTRY, entryOptions);
-        zip.end();
-      } catch (error) {
-        tap.destroy(error as Error);
-      }
+    const zip = zipStream(options, deflater, level, (d) => (digest = d));
+    await pipeline(Readable.from(zip, { objectMode: false }), fileWriter(target), {
+      signal: options.signal,
     });
-    // Progress is what reached the target, scaled to the snapshot's bytes: reading the snapshot runs
-    // ahead of compression by the streams' buffers, which on a small repository is all of it.
-    const total = (await fs.promises.stat(options.snapshotFile)).size;
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        callback(null, chunk);
-        options.onBytes?.(Math.min(size, total));
-      },
-    });
-    // 256 KB chunks: hashing one takes well under a millisecond of the main thread.
-    const source = fs.createReadStream(options.snapshotFile, { highWaterMark: 256 * 1024 });
-    zip.addReadStream(tap, SNAPSHOT_ENTRY, entryOptions);
-    await Promise.all([
-      pipeline(source, tap, { signal: options.signal }),
-      pipeline(output, count, sink, { signal: options.signal }),
-    ]);
     const sizeBytes = await target.currentSize();
     await target.close();
     options.onPublishing?.();
@@ -111,8 +84,8 @@ export async function writeArchive(
     await io.syncFolder(folder);
     return { sizeBytes, ...digest! };
   } catch (error) {
-    // One side failing must not leave the other waiting with the file open.
-    output.destroy();
+    // Every worker ends here too, whatever failed (the stream's own ending may not have reached them).
+    deflater?.close();
     if (target) {
       await target.close().catch(() => {});
       await io.unlink(partial).catch(() => {});
@@ -123,7 +96,82 @@ export async function writeArchive(
       throw new AppFailure('INTERNAL', `The snapshot copy could not be read: ${(error as Error).message}`);
     }
     throw describeFsError(error, folder);
+  } finally {
+    deflater?.close();
   }
+}
+
+/**
+ * The archive's bytes in order: the snapshot entry (streamed: its CRC and sizes in a data descriptor
+ * after the data), then manifest.json (written once the snapshot's digest is known), then the central
+ * directory (zip-records.ts).
+ */
+async function* zipStream(
+  options: WriteArchiveOptions,
+  deflater: BlockDeflater,
+  level: number,
+  onDigest: (digest: SnapshotDigest) => void,
+): AsyncGenerator<Buffer> {
+  const common = { mtime: options.mtime, mode: 0o100644, forceZip64: options.forceZip64 };
+  const method = level > 0 ? METHOD_DEFLATE : METHOD_STORE;
+  const snapshot: ZipEntryRecord = {
+    ...common,
+    name: SNAPSHOT_ENTRY,
+    method,
+    crc32: 0,
+    compressedSize: 0,
+    uncompressedSize: 0,
+    offset: 0,
+    streamed: true,
+  };
+  let offset = 0;
+  const emit = (buffer: Buffer) => {
+    offset += buffer.length;
+    return buffer;
+  };
+  yield emit(localHeader(snapshot));
+  const dataStart = offset;
+  const blocks = deflater.compress(options.snapshotFile);
+  let rawDone = 0;
+  let sha256: string;
+  for (;;) {
+    const next = await blocks.next();
+    if (next.done) {
+      snapshot.crc32 = next.value.crc32;
+      snapshot.uncompressedSize = next.value.size;
+      sha256 = next.value.sha256;
+      onDigest({ size: next.value.size, sha256: next.value.sha256 });
+      break;
+    }
+    yield emit(next.value.data);
+    // Progress is what reached the writer: reading runs ahead of compression by the blocks in flight.
+    rawDone += next.value.rawBytes;
+    options.onBytes?.(rawDone);
+  }
+  snapshot.compressedSize = offset - dataStart;
+  yield emit(dataDescriptor(snapshot));
+
+  const json = Buffer.from(
+    JSON.stringify(options.manifest({ size: snapshot.uncompressedSize, sha256 }), null, 2) + '\n',
+  );
+  const packed = level > 0 ? zlib.deflateRawSync(json, { level }) : json;
+  const manifest: ZipEntryRecord = {
+    ...common,
+    name: MANIFEST_ENTRY,
+    method,
+    crc32: zlib.crc32(json),
+    compressedSize: packed.length,
+    uncompressedSize: json.length,
+    offset,
+    streamed: false,
+  };
+  yield emit(localHeader(manifest));
+  yield emit(packed);
+
+  const directoryOffset = offset;
+  const directory = Buffer.concat([centralRecord(snapshot), centralRecord(manifest)]);
+  yield emit(directory);
+  yield emit(endOfCentralDirectory(2, directoryOffset, directory.length, options.forceZip64));
 }
 
 /** rename() would silently replace a file someone put there meanwhile; link() refuses instead. */
