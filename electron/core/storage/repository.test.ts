@@ -136,4 +136,61 @@ describe('Repository items and revisions', () => {
     repo.delete('a', { updatedBy: 't' });
     expect(new Date(repo.lastModified()!).getTime()).toBe(Date.parse('2026-03-01T11:00:00Z'));
   });
+
+  it('keeps counts and the last modification right through its own writes, another connection’s and direct SQL', async () => {
+    const { repo, clock, store } = makeRepo();
+    // What the summaries would read from scratch, to compare with what the repository keeps.
+    const scratch = () => {
+      const row = repo.db
+        .prepare(
+          `SELECT (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM revisions) AS revisions,
+             max(coalesce((SELECT max(updated_at) FROM items), 0), coalesce((SELECT max(replaced_at) FROM revisions), 0)) AS at`,
+        )
+        .get() as { items: number; revisions: number; at: number };
+      return { counts: { items: row.items, revisions: row.revisions }, at: row.at };
+    };
+    const kept = () => ({
+      counts: repo.counts(),
+      at: repo.lastModified() ? new Date(repo.lastModified()!).getTime() : 0,
+    });
+    expect(kept()).toEqual(scratch());
+    for (let i = 0; i < 5; i++) {
+      repo.put({ path: `p${i % 3}`, kind: 'data', content: String(i), updatedBy: 't' });
+      await clock.advanceBy(1_000);
+      expect(kept()).toEqual(scratch());
+    }
+    repo.delete('p1', { updatedBy: 't' });
+    expect(kept()).toEqual(scratch());
+    // A refused write (a version conflict) changes nothing.
+    expect(() =>
+      repo.put({ path: 'p0', kind: 'data', content: 'x', ifVersion: 99, updatedBy: 't' }),
+    ).toThrow();
+    expect(kept()).toEqual(scratch());
+    // Several writes in one transaction where the last is refused: none of them counts.
+    expect(() =>
+      repo.putAll([
+        { path: 'new', kind: 'data', content: 'n', updatedBy: 't' },
+        { path: 'p0', kind: 'data', content: 'x', ifVersion: 99, updatedBy: 't' },
+      ]),
+    ).toThrow();
+    expect(kept()).toEqual(scratch());
+    repo.putAll([{ path: 'batch', kind: 'data', content: 'b', updatedBy: 't' }]);
+    expect(kept()).toEqual(scratch());
+    // Another connection to the same file (another process, e.g. the CLI) commits a new item.
+    const { DatabaseSync } = await import('node:sqlite');
+    const other = new DatabaseSync(store.pathOf('Items'));
+    other
+      .prepare(
+        "INSERT INTO items (path, kind, content, encoding, version, updated_at, updated_by) VALUES ('o', 'data', 'x', 'utf8', 1, ?, 'other')",
+      )
+      .run(Date.parse('2027-01-01T00:00:00Z'));
+    other.close();
+    expect(kept()).toEqual(scratch());
+    expect(kept().counts.items).toBe(4);
+    // SQL straight through the repository's own connection (as a merge restore does).
+    repo.db.exec('DELETE FROM revisions');
+    expect(kept()).toEqual(scratch());
+    repo.put({ path: 'p0', kind: 'data', content: 'after', updatedBy: 't' });
+    expect(kept()).toEqual(scratch());
+  });
 });

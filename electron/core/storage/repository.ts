@@ -66,6 +66,14 @@ function check<T>(
 export class Repository {
   private readonly statements = new Map<string, StatementSync>();
   private closed = false;
+  /**
+   * The counts and the newest write, as of `key` (changeKey()): reading them means scanning both tables
+   * — and, as `updated_at` and `replaced_at` sit after `content` in a row, every overflow page of every
+   * item and revision — which the Control Panel's summaries did on the main thread every 2 s while
+   * clients wrote (issue #17's profile). This connection's own writes keep them current; any other
+   * change (another connection's commit, a merge through `db`) changes the key and they are read again.
+   */
+  private facts: { key: string; items: number; revisions: number; lastModifiedAt: number } | null = null;
 
   constructor(
     readonly name: string,
@@ -142,6 +150,7 @@ export class Repository {
     const kind = check(ItemKind, input.kind);
     const encoding: Encoding = typeof input.content === 'string' ? 'utf8' : 'binary';
     const now = this.clock.now();
+    const fresh = this.factsAreFresh();
     const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
     this.checkVersion(path, existing, input.ifVersion);
     let version: number;
@@ -162,6 +171,7 @@ export class Repository {
          encoding = excluded.encoding, version = excluded.version, updated_at = excluded.updated_at,
          updated_by = excluded.updated_by`,
     ).run(path, kind, input.content, encoding, version, now, input.updatedBy);
+    this.noteWrite(fresh, { items: existing ? 0 : 1, revisions: existing ? 1 : 0, at: now });
     return this.toItem({
       path,
       kind,
@@ -178,8 +188,11 @@ export class Repository {
       const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
       if (!existing) throw new AppFailure('NOT_FOUND', `There is no item "${path}" in "${this.name}".`);
       this.checkVersion(path, existing, opts.ifVersion);
-      this.keepRevision(existing, this.clock.now(), true);
+      const fresh = this.factsAreFresh();
+      const now = this.clock.now();
+      this.keepRevision(existing, now, true);
       this.sql('DELETE FROM items WHERE path = ?').run(path);
+      this.noteWrite(fresh, { items: -1, revisions: 1, at: now });
     });
   }
 
@@ -196,18 +209,55 @@ export class Repository {
   }
 
   counts(): { items: number; revisions: number } {
-    const row = this.sql(
-      'SELECT (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM revisions) AS revisions',
-    ).get() as { items: number; revisions: number };
-    return { items: row.items, revisions: row.revisions };
+    const { items, revisions } = this.currentFacts();
+    return { items, revisions };
   }
 
   /** ISO 8601 of the newest write or delete; null for a repository never written to. */
   lastModified(): string | null {
+    const at = this.currentFacts().lastModifiedAt;
+    return at > 0 ? toLocalIso(at) : null;
+  }
+
+  /**
+   * Changes whenever the database may have: this connection's changed rows (total_changes), and other
+   * connections' commits (data_version, which this connection's own commits leave alone).
+   */
+  private changeKey(): string {
     const row = this.sql(
-      'SELECT max(coalesce((SELECT max(updated_at) FROM items), 0), coalesce((SELECT max(replaced_at) FROM revisions), 0)) AS at',
-    ).get() as { at: number };
-    return row.at > 0 ? toLocalIso(row.at) : null;
+      'SELECT total_changes() AS changes, data_version AS version FROM pragma_data_version',
+    ).get() as { changes: number; version: number };
+    return `${row.changes}:${row.version}`;
+  }
+
+  private currentFacts(): NonNullable<Repository['facts']> {
+    const key = this.changeKey();
+    if (this.facts?.key === key) return this.facts;
+    const row = this.sql(
+      `SELECT (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM revisions) AS revisions,
+         max(coalesce((SELECT max(updated_at) FROM items), 0), coalesce((SELECT max(replaced_at) FROM revisions), 0)) AS at`,
+    ).get() as { items: number; revisions: number; at: number };
+    this.facts = { key, items: row.items, revisions: row.revisions, lastModifiedAt: row.at };
+    return this.facts;
+  }
+
+  /** Inside a write's transaction, before it changes anything: whether the kept facts are current. */
+  private factsAreFresh(): boolean {
+    return this.facts !== null && this.facts.key === this.changeKey();
+  }
+
+  /**
+   * Inside a write's transaction, after its changes and before COMMIT (no other connection can commit
+   * meanwhile, and COMMIT changes neither part of the key): the facts follow the write.
+   */
+  private noteWrite(fresh: boolean, change: { items: number; revisions: number; at: number }): void {
+    if (!fresh || !this.facts) return;
+    this.facts = {
+      key: this.changeKey(),
+      items: this.facts.items + change.items,
+      revisions: this.facts.revisions + change.revisions,
+      lastModifiedAt: Math.max(this.facts.lastModifiedAt, change.at),
+    };
   }
 
   meta(key: string): string | null {
@@ -263,12 +313,16 @@ export class Repository {
 
   private transaction<T>(work: () => T): T {
     this.sql('BEGIN IMMEDIATE').run();
+    // What the kept facts were before: a write that moved them (noteWrite) and then failed, or a
+    // COMMIT that failed, puts them back (their key then tells whether anything changed meanwhile).
+    const factsBefore = this.facts;
     try {
       const result = work();
       this.sql('COMMIT').run();
       this.onWritten?.(this.name);
       return result;
     } catch (error) {
+      this.facts = factsBefore;
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
