@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { figure } from './figures';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-baseline-'));
 const db = new DatabaseSync(path.join(dir, 'b.sqlite'));
@@ -20,6 +21,11 @@ db.exec('COMMIT');
 const batched = performance.now() - t;
 console.log(`autocommit inserts: ${(n / (single / 1000)).toFixed(0)} rows/s`);
 console.log(`batched inserts: ${(n / (batched / 1000)).toFixed(0)} rows/s`);
-console.log(`batched vs autocommit: ${(single / batched).toFixed(2)}x`);
+figure({
+  name: 'node:sqlite inserts, one transaction vs autocommit',
+  value: single / batched,
+  unit: 'x',
+  baseline: `autocommit ${(n / (single / 1000)).toFixed(0)} rows/s`,
+});
 db.close();
 fs.rmSync(dir, { recursive: true, force: true });

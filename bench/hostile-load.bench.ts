@@ -18,6 +18,7 @@ import {
   slowHeaderSockets,
   tricklingFrames,
 } from '../e2e/support/hostile-load';
+import { figure } from './figures';
 
 const { values } = parseArgs({
   options: {
@@ -92,6 +93,12 @@ async function phase(
       (baseline ? ` (max ${(health.max / baseline).toFixed(1)}× idle p99)` : '') +
       `; ${health.count} answered, ${health.failures.length} failed; RSS ${mib(memory.rss)}, peak ${mib(memory.peak)}. ${detail}`,
   );
+  figure({
+    name: `/health max latency, ${name}`,
+    value: health.max,
+    unit: 'ms',
+    ...(baseline ? { baseline: `idle p99 ${ms(baseline)}` } : {}),
+  });
   return health;
 }
 

@@ -6,6 +6,7 @@
 import schedule from 'node-schedule';
 import { occurrencesBetween, slotInstant } from '../electron/core/schedule/schedule-rules';
 import { DAYS } from '../electron/shared/settings-schema';
+import { figure } from './figures';
 
 const zones = ['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe'];
 const times = ['01:45', '02:15', '02:30', '12:00'];
@@ -75,6 +76,14 @@ for (const zone of zones) {
   const want = expected(zone);
   const a = timed(() => ours(zone));
   const b = timed(() => nodeSchedule(zone), 1); // seconds per round
+  figure({
+    name: `schedule slots over a year in ${zone}, wrong (missed, doubled or misplaced)`,
+    value: wrong(a.value, want),
+    unit: 'slots',
+    baseline: `node-schedule ${wrong(b.value, want)} wrong, ${(b.ms / a.ms).toFixed(0)}x our time`,
+    goal: '0',
+    met: wrong(a.value, want) === 0,
+  });
   console.log(
     `${zone.padEnd(20)} ours: ${a.ms.toFixed(1)} ms for ${a.value.length} slots, ${wrong(a.value, want)} wrong; ` +
       `node-schedule: ${b.ms.toFixed(1)} ms, ${b.value.length} slots, ${wrong(b.value, want)} wrong; ` +
