@@ -41,7 +41,8 @@ describe('archive methods of the contract', () => {
       ok: true,
       value: { jobs: [{ repository: 'Alpha', jobId: expect.any(String) }] },
     });
-    await expect.poll(() => finished.length).toBe(1);
+    // A whole export job (agent, snapshot and hasher started, archive verified): seconds on a busy machine.
+    await expect.poll(() => finished.length, { timeout: 15_000 }).toBe(1);
     const file = finished[0]!.file!;
     expect(finished[0]).toMatchObject({ status: 'done', kind: 'export', sizeBytes: fs.statSync(file).size });
 
@@ -60,7 +61,7 @@ describe('archive methods of the contract', () => {
 
     const imported = await call('startImport', { items: [{ file, onConflict: 'rename' }] });
     expect(imported.ok).toBe(true);
-    await expect.poll(() => finished.length).toBe(2);
+    await expect.poll(() => finished.length, { timeout: 15_000 }).toBe(2);
     expect(finished[1]).toMatchObject({ kind: 'import', status: 'done', restoredAs: 'Alpha-Restore1' });
 
     const history = await call('listHistory', { limit: 10 });
