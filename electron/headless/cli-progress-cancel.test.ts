@@ -79,6 +79,11 @@ describe('Ctrl-C and cancel', () => {
     try {
       const cli = spawnCli(['export', 'Big', '--to', out, '--json', '--data-dir', dataDir]);
       await expect.poll(cli.output, { timeout: 60_000, interval: 50 }).toContain('"phase":"compressing"');
+      // Nothing another user could read in the process list carries the credential.
+      const cmdline = fs.readFileSync(`/proc/${cli.child.pid}/cmdline`, 'utf8');
+      expect(cmdline).toContain('export');
+      expect(cmdline).not.toContain(server.token);
+      expect(fs.readFileSync(`/proc/${cli.child.pid}/environ`, 'utf8')).not.toContain(server.token);
       cli.child.kill('SIGINT');
       const ended = await cli.done;
       expect(ended.code).toBe(5);
