@@ -39,13 +39,17 @@ async function seeded(): Promise<{ dataDir: string; target: string }> {
 const normal = (text: string, dirs: Record<string, string>) => {
   let t = text;
   for (const [name, dir] of Object.entries(dirs)) t = t.split(dir).join(`<${name}>`);
-  return t
-    .replace(/_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(-\d+)?\.zip/g, '_<time>.zip')
-    .replace(/\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d/g, '<when>')
-    .replace(/\b\d+(\.\d+)? (ms|s|B|KB|MB)\b/g, '<n>')
-    .replace(/\b(\d+) (second|minute)s? ago\b/g, '<ago>')
-    .replace(/^(Served by|No server is running).*$/m, '<who serves>')
-    .replace(/^Source: .*$/m, '<source>');
+  return (
+    t
+      .replace(/_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(-\d+)?\.zip/g, '_<time>.zip')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d/g, '<when>')
+      .replace(/\b\d+(\.\d+)? (ms|s|B|KB|MB)\b/g, '<n>')
+      .replace(/\b(\d+) (second|minute)s? ago\b/g, '<ago>')
+      .replace(/^(Served by|No server is running).*$/m, '<who serves>')
+      .replace(/^Source: .*$/m, '<source>')
+      // Columns are as wide as their widest value: a size that differs (a running server's WAL) moves them.
+      .replace(/ {2,}/g, '  ')
+  );
 };
 
 /** The same script of commands, as a script would run them; each answer normalized. */
