@@ -9,6 +9,7 @@ import { NoticeProvider, useNotify } from './components/Notices';
 import { RepositoriesTable } from './components/RepositoriesTable';
 import { ServerPanel } from './components/ServerPanel';
 import { TokenScreen } from './components/TokenScreen';
+import { BackupsDialog } from './dialogs/BackupsDialog';
 import { ChangePortDialog } from './dialogs/ChangePortDialog';
 import { DesktopSettingsDialog } from './dialogs/DesktopSettingsDialog';
 import { ExportDialog } from './dialogs/ExportDialog';
@@ -204,6 +205,7 @@ function ControlPanel() {
       )}
       {dialog === 'import' && <ImportDialog repositoryNames={names} backup={backup.value} onClose={close} />}
       {dialog === 'desktop-settings' && <DesktopSettingsDialog onClose={close} />}
+      {dialog === 'backups' && <BackupsDialog repositoryNames={names} onClose={close} />}
     </div>
   );
 }

@@ -9,6 +9,7 @@ export type ToolbarAction =
   | 'delete'
   | 'import'
   | 'export'
+  | 'backups'
   | 'schedule'
   | 'backup-now'
   | 'port'
@@ -78,6 +79,7 @@ export function MainToolbar({
         <>
           {b('import', 'Import')}
           {b('export', 'Export')}
+          {b('backups', 'Backups…')}
         </>,
       )}
       {group(

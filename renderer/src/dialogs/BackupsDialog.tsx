@@ -1,0 +1,446 @@
+import { useEffect, useRef, useState } from 'react';
+import { Button, Checkbox } from 'react-aria-components';
+import type {
+  ArchiveItemPreview,
+  ArchiveItems,
+  Catalog,
+  CatalogArchive,
+  RestoreItemsResult,
+} from '../../../electron/shared/contract/catalog';
+import { formatSize } from '../../../electron/shared/format-size';
+import { FOLDER_EXAMPLE, fullPathProblem } from '../../../electron/shared/full-path';
+import { sameRepositoryName } from '../../../electron/shared/repository-name';
+import { useApi } from '../api/context';
+import { formatDateTime, formatRelative } from '../format/time';
+import { useConnected } from '../state/connection';
+import { useNow } from '../state/live';
+import { AppDialog, FormError } from './AppDialog';
+import { RadioChoices, TextInput } from './fields';
+
+// "Backups…": a folder of backups as a timeline per repository (the catalog), one backup's items with a
+// filter and a preview, and restoring selected items as new versions (or into a new repository).
+
+const verifiedWords: Record<CatalogArchive['verification']['state'], string> = {
+  verified: 'Verified',
+  failed: 'Failed its check',
+  unchecked: 'Not checked yet',
+};
+
+interface BackupsDialogProps {
+  repositoryNames: string[];
+  onClose(): void;
+}
+
+export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) {
+  const api = useApi();
+  const connected = useConnected();
+  const [folder, setFolder] = useState('');
+  const [folderError, setFolderError] = useState<string | null>(null);
+  const [catalog, setCatalog] = useState<Catalog | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>('Reading the backups’ manifests…');
+  const [archive, setArchive] = useState<CatalogArchive | null>(null);
+  const now = useNow(30_000);
+
+  const open = async (chosen?: string) => {
+    setBusy('Reading the backups’ manifests…');
+    setFailure(null);
+    const result = await api.openCatalog(chosen ? { folder: chosen } : {});
+    setBusy(null);
+    if (!result.ok) return setFailure(result.error.message);
+    setCatalog(result.value);
+    setFolder(result.value.folder);
+    setArchive(null);
+  };
+
+  // Once, at opening: the automatic backup's target (its state is set when the answer comes).
+  useEffect(() => {
+    let gone = false;
+    void api.openCatalog({}).then((result) => {
+      if (gone) return;
+      setBusy(null);
+      if (!result.ok) return setFailure(result.error.message);
+      setCatalog(result.value);
+      setFolder(result.value.folder);
+    });
+    return () => {
+      gone = true;
+    };
+  }, [api]);
+
+  const openTyped = () => {
+    const problem = fullPathProblem(folder, 'Type the full path of a folder of backups.', FOLDER_EXAMPLE);
+    setFolderError(problem);
+    if (!problem) void open(folder.trim());
+  };
+
+  return (
+    <AppDialog
+      title="Backups"
+      onClose={onClose}
+      size="large"
+      testId="backups-dialog"
+      footer={
+        <>
+          <FormError message={failure} />
+          <Button className="button" onPress={onClose}>
+            Close
+          </Button>
+        </>
+      }
+    >
+      <div className="path-row">
+        <TextInput
+          label="Folder of backups"
+          value={folder}
+          onChange={(v) => {
+            setFolder(v);
+            setFolderError(null);
+          }}
+          error={folderError}
+          description="The automatic backup’s target, a folder copied from another machine, or a network share."
+        />
+        {api.host === 'electron' && (
+          <Button
+            className="button"
+            isDisabled={!connected}
+            onPress={() =>
+              void api.pickFolder({ title: 'Folder of backups' }).then((r) => {
+                if (r.ok && r.value?.[0]) void open(r.value[0]);
+              })
+            }
+          >
+            Choose…
+          </Button>
+        )}
+        <Button className="button" isDisabled={!connected || busy !== null} onPress={openTyped}>
+          Open
+        </Button>
+      </div>
+      {busy && (
+        <p role="status" className="muted">
+          {busy}
+        </p>
+      )}
+      {catalog && !archive && (
+        <section aria-label="Timelines">
+          {catalog.timelines.length === 0 && <p>No backups in {catalog.folder}.</p>}
+          {catalog.timelines.map((t) => (
+            <div key={t.repositoryId} className="timeline">
+              <h3 className="timeline-title">
+                {t.repository}
+                {t.formerNames.length > 0 && (
+                  <span className="muted"> (formerly {t.formerNames.join(', ')})</span>
+                )}
+                <span className="muted">
+                  {' '}
+                  · {t.archives.length} backup{t.archives.length === 1 ? '' : 's'}
+                </span>
+              </h3>
+              <table className="data-table" aria-label={`Backups of ${t.repository}`}>
+                <thead>
+                  <tr>
+                    <th>Taken</th>
+                    <th>Trigger</th>
+                    <th>Size</th>
+                    <th>Items</th>
+                    <th>Checked</th>
+                    <th>Made by</th>
+                    <th>
+                      <span className="visually-hidden">Action</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {t.archives.map((a) => (
+                    <tr key={a.file}>
+                      <td title={a.name}>
+                        {formatDateTime(a.createdAt)}{' '}
+                        <span className="muted">({formatRelative(a.createdAt, now)})</span>
+                        {a.renamed && <span className="muted"> · renamed: {a.name}</span>}
+                      </td>
+                      <td>{a.trigger}</td>
+                      <td>{formatSize(a.sizeBytes)}</td>
+                      <td>{a.itemCount}</td>
+                      <td className={a.verification.state === 'failed' ? 'bad' : undefined}>
+                        {verifiedWords[a.verification.state]}
+                      </td>
+                      <td>
+                        {a.producer.host} {a.producer.version}
+                      </td>
+                      <td>
+                        <Button
+                          className="button small"
+                          aria-label={`Browse items of the backup of ${formatDateTime(a.createdAt)}`}
+                          isDisabled={!connected}
+                          onPress={() => setArchive(a)}
+                        >
+                          Browse items…
+                        </Button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ))}
+          {catalog.others.length > 0 && (
+            <details className="other-files">
+              <summary>
+                {catalog.others.length} other file{catalog.others.length === 1 ? '' : 's'} in the folder (left
+                untouched)
+              </summary>
+              <ul>
+                {catalog.others.map((o) => (
+                  <li key={o.file}>
+                    <strong>{o.name}</strong> — {o.kind}: {o.reason}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+          {catalog.index.writeError && <p className="muted">{catalog.index.writeError}</p>}
+        </section>
+      )}
+      {archive && (
+        <ArchiveItemsView
+          archive={archive}
+          repositoryNames={repositoryNames}
+          onBack={() => setArchive(null)}
+        />
+      )}
+    </AppDialog>
+  );
+}
+
+function ArchiveItemsView({
+  archive,
+  repositoryNames,
+  onBack,
+}: {
+  archive: CatalogArchive;
+  repositoryNames: string[];
+  onBack(): void;
+}) {
+  const api = useApi();
+  const connected = useConnected();
+  const [items, setItems] = useState<ArchiveItems | null>(null);
+  const [filter, setFilter] = useState('');
+  const [selected, setSelected] = useState<string[]>([]);
+  const [preview, setPreview] = useState<ArchiveItemPreview | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const live = repositoryNames.find((n) => sameRepositoryName(n, archive.repository)) ?? null;
+  const [into, setInto] = useState<'live' | 'new'>(live ? 'live' : 'new');
+  const [newName, setNewName] = useState(`${archive.repository}-Items`);
+  const [result, setResult] = useState<RestoreItemsResult | null>(null);
+  const [restoring, setRestoring] = useState(false);
+  // The Restore button turns disabled under the focus once the selection is cleared: the result takes it.
+  const resultRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (result) resultRef.current?.focus();
+  }, [result]);
+
+  useEffect(() => {
+    let gone = false;
+    void api.listArchiveItems({ file: archive.file }).then((r) => {
+      if (gone) return;
+      if (!r.ok) setFailure(r.error.message);
+      else setItems(r.value);
+    });
+    return () => {
+      gone = true;
+    };
+  }, [api, archive.file]);
+
+  const shown = (items?.items ?? []).filter((i) =>
+    i.path.toLowerCase().includes(filter.trim().toLowerCase()),
+  );
+  const toggle = (path: string, on: boolean) =>
+    setSelected((all) => (on ? [...all, path] : all.filter((p) => p !== path)));
+
+  const showPreview = async (path: string) => {
+    const r = await api.previewArchiveItem({ file: archive.file, path });
+    if (!r.ok) return setFailure(r.error.message);
+    setPreview(r.value);
+  };
+
+  const download = async (path: string) => {
+    const r = await api.getArchiveItemContent({ file: archive.file, path });
+    if (!r.ok) return setFailure(r.error.message);
+    const bytes = Uint8Array.from(atob(r.value.base64), (c) => c.charCodeAt(0));
+    const url = URL.createObjectURL(new Blob([bytes]));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = path.split('/').pop() || 'item';
+    link.click();
+    URL.revokeObjectURL(url);
+  };
+
+  const restore = async () => {
+    setRestoring(true);
+    setFailure(null);
+    const r = await api.restoreArchiveItems({
+      file: archive.file,
+      paths: selected,
+      into: into === 'live' && live ? live : newName,
+      create: into === 'new',
+    });
+    setRestoring(false);
+    if (!r.ok) return setFailure(r.error.message);
+    setResult(r.value);
+    setSelected([]);
+  };
+
+  return (
+    <section aria-label="Items of the backup">
+      <div className="path-row">
+        <Button className="button" onPress={onBack}>
+          ← All backups
+        </Button>
+        <p className="items-heading">
+          <strong>{archive.repository}</strong>, backed up {formatDateTime(archive.createdAt)}
+          {items && (
+            <span className="muted">
+              {' '}
+              · {items.total} item{items.total === 1 ? '' : 's'}
+            </span>
+          )}
+        </p>
+      </div>
+      {!items && !failure && (
+        <p role="status" className="muted">
+          Checking the backup in full and reading its items…
+        </p>
+      )}
+      {items && (
+        <div className="items-grid">
+          <div>
+            <TextInput
+              label="Filter by path"
+              value={filter}
+              onChange={setFilter}
+              placeholder="modules/login"
+            />
+            <div className="items-scroll">
+              <table className="data-table" aria-label="Items">
+                <thead>
+                  <tr>
+                    <th>
+                      <span className="visually-hidden">Restore</span>
+                    </th>
+                    <th>Path</th>
+                    <th>Kind</th>
+                    <th>Version</th>
+                    <th>Updated</th>
+                    <th>Size</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.map((i) => (
+                    <tr key={i.path} className={preview?.path === i.path ? 'selected' : undefined}>
+                      <td>
+                        <Checkbox
+                          className="checkbox"
+                          aria-label={`Restore ${i.path}`}
+                          isSelected={selected.includes(i.path)}
+                          onChange={(on) => toggle(i.path, on)}
+                        >
+                          <span className="box" aria-hidden />
+                        </Checkbox>
+                      </td>
+                      <td>
+                        <Button className="link-button" onPress={() => void showPreview(i.path)}>
+                          {i.path}
+                        </Button>
+                      </td>
+                      <td>{i.kind}</td>
+                      <td>{i.version}</td>
+                      <td>{formatDateTime(i.updatedAt)}</td>
+                      <td>{formatSize(i.sizeBytes)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </div>
+          <div className="item-preview" aria-label="Preview" role="region">
+            {!preview && <p className="muted">Choose an item’s path to preview it.</p>}
+            {preview && (
+              <>
+                <p>
+                  <strong>{preview.path}</strong> · version {preview.version} ·{' '}
+                  {formatSize(preview.sizeBytes)}
+                </p>
+                {preview.text !== null ? (
+                  <pre className="item-text" aria-label={`Content of ${preview.path}`}>
+                    {preview.text}
+                    {preview.textTruncated && '\n…'}
+                  </pre>
+                ) : (
+                  <p>
+                    Bytes, {formatSize(preview.sizeBytes)}.{' '}
+                    <Button className="button small" onPress={() => void download(preview.path)}>
+                      Download
+                    </Button>
+                  </p>
+                )}
+                {preview.versions.length > 1 && (
+                  <p className="muted">{olderVersionsText(preview.versions.filter((v) => !v.current))}</p>
+                )}
+              </>
+            )}
+          </div>
+        </div>
+      )}
+      {items && (
+        <div className="restore-row">
+          <RadioChoices
+            label="Restore the selected items into"
+            value={into}
+            onChange={(v) => setInto(v)}
+            choices={[
+              ...(live
+                ? [
+                    {
+                      value: 'live' as const,
+                      label: `“${live}”, as a new version of each`,
+                      description: 'The current versions stay in the items’ history.',
+                    },
+                  ]
+                : []),
+              { value: 'new' as const, label: 'A new repository' },
+            ]}
+          />
+          {into === 'new' && <TextInput label="New repository name" value={newName} onChange={setNewName} />}
+          <Button
+            className="button primary"
+            isDisabled={!connected || selected.length === 0 || restoring}
+            onPress={() => void restore()}
+          >
+            {restoring ? 'Restoring…' : `Restore ${selected.length} item${selected.length === 1 ? '' : 's'}`}
+          </Button>
+        </div>
+      )}
+      {result && (
+        <p role="status" className="ok" tabIndex={-1} ref={resultRef}>
+          Restored into “{result.repository}”:{' '}
+          {result.restored
+            .map((r) =>
+              r.newVersion === null
+                ? `${r.path} (already as in the backup)`
+                : `${r.path} as version ${r.newVersion}`,
+            )
+            .join(', ')}
+          .
+        </p>
+      )}
+      <FormError message={failure} />
+    </section>
+  );
+}
+
+/** "This backup also holds version 1 in its history." (or versions 1, 2, 3). */
+function olderVersionsText(older: Array<{ version: number }>): string {
+  const list = older.map((v) => v.version).join(', ');
+  return `This backup also holds version${older.length === 1 ? '' : 's'} ${list} in its history.`;
+}
