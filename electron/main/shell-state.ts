@@ -2,6 +2,7 @@ import type { EventBus } from '../core/event-bus';
 import type { CoreHandlers } from '../shared/contract';
 import type { JobProgress } from '../shared/contract/archives';
 import type { ServerStatus } from '../shared/contract/clients';
+import type { OffsiteStatus } from '../shared/contract/offsite';
 import type { BackupStatus } from '../shared/contract/schedule';
 
 /** What the tray shows: the latest of each status the core pushed, and the jobs running now. */
@@ -9,20 +10,22 @@ export interface ShellState {
   /** null until the core answered (or while that part of the core is not built). */
   server: ServerStatus | null;
   backup: BackupStatus | null;
+  /** Offsite copies: a copy waiting longer than its threshold is an alert, like an overdue backup. */
+  offsite: OffsiteStatus | null;
   jobs: JobProgress[];
 }
 
 export type ShellCore = {
-  handlers: Pick<CoreHandlers, 'getServerStatus' | 'getBackupStatus' | 'listJobs'>;
+  handlers: Pick<CoreHandlers, 'getServerStatus' | 'getBackupStatus' | 'getOffsiteStatus' | 'listJobs'>;
   events: Pick<EventBus, 'on'>;
 };
 
 /**
- * Keeps a ShellState from the core's events (statusChanged, serverStateChanged, jobProgress,
- * jobFinished) and calls `onChange` after each change. `refresh()` asks the core for everything.
+ * Keeps a ShellState from the core's events (statusChanged, serverStateChanged, offsiteStatusChanged,
+ * jobProgress, jobFinished) and calls `onChange` after each change. `refresh()` asks the core for everything.
  */
 export function trackShellState(core: ShellCore, onChange: (state: ShellState) => void) {
-  let state: ShellState = { server: null, backup: null, jobs: [] };
+  let state: ShellState = { server: null, backup: null, offsite: null, jobs: [] };
   const set = (patch: Partial<ShellState>) => {
     state = { ...state, ...patch };
     onChange(state);
@@ -38,6 +41,7 @@ export function trackShellState(core: ShellCore, onChange: (state: ShellState) =
   const offs = [
     core.events.on('statusChanged', (backup) => set({ backup })),
     core.events.on('serverStateChanged', (server) => set({ server })),
+    core.events.on('offsiteStatusChanged', (offsite) => set({ offsite })),
     core.events.on('jobProgress', (job) =>
       set({ jobs: [...state.jobs.filter((j) => j.jobId !== job.jobId), job] }),
     ),
@@ -51,12 +55,18 @@ export function trackShellState(core: ShellCore, onChange: (state: ShellState) =
       return state;
     },
     async refresh(): Promise<void> {
-      const [server, backup, jobs] = await Promise.all([
+      const [server, backup, offsite, jobs] = await Promise.all([
         ask(() => core.handlers.getServerStatus({})),
         ask(() => core.handlers.getBackupStatus({})),
+        ask(() => core.handlers.getOffsiteStatus({})),
         ask(() => core.handlers.listJobs({})),
       ]);
-      set({ server: server ?? state.server, backup: backup ?? state.backup, jobs: jobs ?? state.jobs });
+      set({
+        server: server ?? state.server,
+        backup: backup ?? state.backup,
+        offsite: offsite ?? state.offsite,
+        jobs: jobs ?? state.jobs,
+      });
     },
     dispose(): void {
       for (const off of offs) off();

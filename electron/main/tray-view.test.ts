@@ -63,7 +63,7 @@ describe('the tray icon', () => {
       'backing-up',
     );
     // Before the core answered, nothing is wrong yet.
-    expect(trayIconState({ server: null, backup: null, jobs: [] })).toBe('idle');
+    expect(trayIconState({ server: null, backup: null, offsite: null, jobs: [] })).toBe('idle');
   });
 
   it('an export is not a backup: the icon stays idle', () => {
@@ -209,7 +209,9 @@ describe('the tray menu', () => {
 
   it('before the core answered: says it is starting, and offers only safe items', () => {
     const { actions } = recordingActions();
-    const menu = read(trayMenuTemplate({ server: null, backup: null, jobs: [] }, actions, NOW));
+    const menu = read(
+      trayMenuTemplate({ server: null, backup: null, offsite: null, jobs: [] }, actions, NOW),
+    );
     expect(menu.slice(0, 3)).toEqual([
       'Server: starting… (disabled)',
       'Automatic backup: loading… (disabled)',

@@ -1,4 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
+import { offsiteSummary, reasonWords } from '../shared/offsite-words';
 import type { ShellState } from './shell-state';
 import { describeWhen } from './when';
 
@@ -78,6 +79,24 @@ export function backupLine(s: ShellState, now: number): string {
   return 'Backups OK';
 }
 
+/**
+ * One line about offsite copies, or null while they are off with nothing waiting. A copy pending longer
+ * than the threshold is an alert, said first, like an overdue backup; otherwise the Control Panel's words.
+ */
+export function offsiteLine(s: ShellState, now: number): string | null {
+  const offsite = s.offsite;
+  if (!offsite || (!offsite.enabled && offsite.pending === 0)) return null;
+  const when = (iso: string) => describeWhen(iso, now);
+  if (offsite.alert) {
+    const late = offsite.perRepository.filter((r) => r.alert).map((r) => r.name);
+    const why = offsite.lastError
+      ? ` (${reasonWords(offsite.lastError.code)}${offsite.failingSince ? ` since ${when(offsite.failingSince)}` : ''})`
+      : '';
+    return `Offsite copies overdue: ${late.join(', ') || 'a copy'}, waiting over ${offsite.alertAfterHours} h${why}`;
+  }
+  return `Offsite: ${offsiteSummary(offsite, when)}`;
+}
+
 export function nextBackupLine(s: ShellState, now: number): string {
   const backup = s.backup;
   if (!backup || backup.state === 'off') return 'Next backup: none scheduled';
@@ -86,7 +105,13 @@ export function nextBackupLine(s: ShellState, now: number): string {
 }
 
 export function trayTooltip(s: ShellState, now: number): string {
-  return ['Repository Server', backupLine(s, now), nextBackupLine(s, now)].join('\n');
+  const offsite = s.offsite?.alert ? offsiteLine(s, now) : null;
+  return [
+    'Repository Server',
+    backupLine(s, now),
+    ...(offsite ? [offsite] : []),
+    nextBackupLine(s, now),
+  ].join('\n');
 }
 
 export function trayMenuTemplate(
@@ -106,9 +131,14 @@ export function trayMenuTemplate(
           enabled: backup?.state === 'on',
           click: () => actions.pauseForDays(days),
         }));
+  const offsite = offsiteLine(s, now);
+  const offsiteItem: MenuItemConstructorOptions[] = offsite
+    ? [{ id: 'offsite-status', label: offsite, enabled: false }]
+    : [];
   return [
     { id: 'server-status', label: serverLine(s), enabled: false },
     { id: 'backup-status', label: backupLine(s, now), enabled: false },
+    ...offsiteItem,
     { id: 'next-backup', label: nextBackupLine(s, now), enabled: false },
     { type: 'separator' },
     {

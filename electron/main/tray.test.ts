@@ -5,7 +5,15 @@ import { describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions, NativeImage } from 'electron';
 import { EventBus } from '../core/event-bus';
 import { trackShellState } from './shell-state';
-import { backupStatus, job, serverStatus, shellState } from './testing/statuses';
+import {
+  backupStatus,
+  job,
+  localIso,
+  localMs,
+  offsiteStatus,
+  serverStatus,
+  shellState,
+} from './testing/statuses';
 import { createTray } from './tray';
 import { TRAY_ICON_STATES } from './tray-view';
 
@@ -134,6 +142,7 @@ describe('the tray', () => {
     const handlers = {
       getServerStatus: async () => serverStatus(),
       getBackupStatus: async () => backupStatus(),
+      getOffsiteStatus: async () => offsiteStatus(),
       listJobs: async () => [],
     };
     const tracked = trackShellState({ handlers, events }, (state) => tray.render(state));
@@ -169,18 +178,88 @@ describe('the tray', () => {
     expect(electron.shown.image).toMatch(/stopped\.png$/);
   });
 
+  it('an offsite copy waiting longer than its threshold is an alert in the menu and the tooltip; it clears when the copy lands', async () => {
+    const electron = fakeElectron();
+    const now = localMs(2026, 11, 24, 9, 15);
+    const tray = createTray({ ...electron.deps, iconDir: ICON_DIR, actions: noActions, now: () => now });
+    const events = new EventBus();
+    const copied = offsiteStatus({
+      perRepository: [
+        {
+          name: 'Sales',
+          lastCopiedAt: localIso(2026, 11, 23, 22, 4),
+          checkedBy: 'remote-command',
+          pending: 0,
+          alert: false,
+        },
+      ],
+    });
+    const tracked = trackShellState(
+      {
+        handlers: {
+          getServerStatus: async () => serverStatus(),
+          getBackupStatus: async () => backupStatus(),
+          getOffsiteStatus: async () => copied,
+          listJobs: async () => [],
+        },
+        events,
+      },
+      (state) => tray.render(state),
+    );
+    await tracked.refresh();
+    const labels = () => electron.shown.menu.map((i) => i.label);
+    expect(labels()).toContain('Offsite: all copied, last yesterday at 22:04, checked');
+    expect(electron.shown.tooltip).not.toContain('Offsite');
+
+    // The offsite host has been unreachable since yesterday evening: Sales' copy waits over 24 h.
+    events.emit(
+      'offsiteStatusChanged',
+      offsiteStatus({
+        pending: 2,
+        alert: true,
+        failingSince: localIso(2026, 11, 23, 8, 2),
+        lastError: { code: 'UNREACHABLE', message: 'connect ECONNREFUSED 192.0.2.7:22' },
+        nextAttemptAt: localIso(2026, 11, 24, 10, 0),
+        perRepository: [
+          { name: 'Sales', lastCopiedAt: null, checkedBy: null, pending: 2, alert: true },
+          { name: 'Billing', lastCopiedAt: null, checkedBy: null, pending: 0, alert: false },
+        ],
+      }),
+    );
+    const alert =
+      'Offsite copies overdue: Sales, waiting over 24 h (host unreachable since yesterday at 08:02)';
+    expect(labels().slice(0, 3)).toEqual(['Server running on port 53400 · 2 clients', 'Backups OK', alert]);
+    expect(electron.shown.menu.find((i) => i.label === alert)?.enabled).toBe(false);
+    expect(electron.shown.tooltip).toBe(
+      `Repository Server\nBackups OK\n${alert}\nNext backup: none scheduled`,
+    );
+
+    events.emit('offsiteStatusChanged', copied);
+    expect(labels()).not.toContain(alert);
+    expect(electron.shown.tooltip).not.toContain('Offsite');
+    // Offsite copies turned off with nothing waiting: no line at all.
+    events.emit('offsiteStatusChanged', offsiteStatus({ enabled: false }));
+    expect(labels().some((l) => String(l).startsWith('Offsite'))).toBe(false);
+    tracked.dispose();
+  });
+
   it('a part of the core that is not built yet leaves its line as "loading", not an error', async () => {
     const failing = async () => {
       throw new Error('NOT_SUPPORTED');
     };
     const tracked = trackShellState(
       {
-        handlers: { getServerStatus: failing, getBackupStatus: failing, listJobs: failing },
+        handlers: {
+          getServerStatus: failing,
+          getBackupStatus: failing,
+          getOffsiteStatus: failing,
+          listJobs: failing,
+        },
         events: new EventBus(),
       },
       () => {},
     );
     await tracked.refresh();
-    expect(tracked.state).toEqual({ server: null, backup: null, jobs: [] });
+    expect(tracked.state).toEqual({ server: null, backup: null, offsite: null, jobs: [] });
   });
 });

@@ -1,6 +1,7 @@
 import { toLocalIso } from '../../core/clock';
 import { JobProgress } from '../../shared/contract/archives';
 import { ServerStatus } from '../../shared/contract/clients';
+import { OffsiteStatus } from '../../shared/contract/offsite';
 import { BackupStatus, type RepositoryBackupState } from '../../shared/contract/schedule';
 import type { ShellState } from '../shell-state';
 
@@ -57,8 +58,27 @@ export function job(patch: Partial<JobProgress> = {}): JobProgress {
   });
 }
 
+export function offsiteStatus(patch: Partial<OffsiteStatus> = {}): OffsiteStatus {
+  return OffsiteStatus.parse({
+    enabled: true,
+    destination: 'sftp://backup@vault.example:22/copies',
+    pending: 0,
+    failingSince: null,
+    lastError: null,
+    nextAttemptAt: null,
+    alert: false,
+    alertAfterHours: 24,
+    current: null,
+    perRepository: [
+      { name: 'Sales', lastCopiedAt: null, checkedBy: null, pending: 0, alert: false },
+      { name: 'Billing', lastCopiedAt: null, checkedBy: null, pending: 0, alert: false },
+    ],
+    ...patch,
+  });
+}
+
 export function shellState(patch: Partial<ShellState> = {}): ShellState {
-  return { server: serverStatus(), backup: backupStatus(), jobs: [], ...patch };
+  return { server: serverStatus(), backup: backupStatus(), offsite: null, jobs: [], ...patch };
 }
 
 /** Local wall-clock time as the core writes it (ISO 8601 with this machine's offset). */
