@@ -11,6 +11,7 @@ import { archiveHandlers } from './backup/archive-handlers';
 import { BackupService } from './backup/backup-service';
 import { catalogHandlers } from './catalog/catalog-handlers';
 import { CatalogService } from './catalog/catalog-service';
+import { RecoveryJobs, recoveryHandlers } from './backup/recovery-handlers';
 import { nodeAgentLauncher, type AgentLauncher } from './backup/fs-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
@@ -75,6 +76,8 @@ export interface RepoServer {
   readonly offsite: OffsiteService;
   /** Folders of backups read as catalogs (timelines per repository); recovery picks from them. */
   readonly catalog: CatalogService;
+  /** Whole-server recovery of a fresh data directory from a backup folder. */
+  readonly recovery: RecoveryJobs;
   /** Starts background work (client listener, scheduler, heartbeat). */
   start(): Promise<void>;
   /** Stops everything and closes every handle, so the process can exit on its own. */
@@ -155,6 +158,13 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     logger,
     retryDelaysMs: options.offsiteRetryDelaysMs,
   });
+  const recovery = new RecoveryJobs({
+    dataDir,
+    store,
+    settings,
+    backups,
+    onRecovered: announceRepositories,
+  });
   // Every verified backup is queued for its offsite copy, after local retention.
   backups.pipeline.addStep(offsite.step, { after: 'retention' });
 
@@ -188,6 +198,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     }),
     ...offsiteHandlers(offsite),
     ...catalogHandlers(catalog),
+    ...recoveryHandlers(recovery),
   };
 
   let heartbeat: ReturnType<Clock['setTimeout']> | undefined;
@@ -214,6 +225,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     scheduler,
     offsite,
     catalog,
+    recovery,
     async start() {
       heartbeat = clock.setTimeout(beat, HEARTBEAT_EVERY_MS);
       if (settings.get().clientServer.autoStart) {

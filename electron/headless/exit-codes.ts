@@ -16,6 +16,8 @@ export const EXIT = {
   cancelled: 5,
   /** The running server could not be reached, or stopped answering while the command waited. */
   unreachable: 6,
+  /** `status`: the newest restore test of a repository failed (its backup would not restore). */
+  restoreTestFailed: 7,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

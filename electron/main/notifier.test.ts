@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBackupNotifier, type DesktopNotice } from './notifier';
-import { backupStatus, localIso, localMs, repoState } from './testing/statuses';
+import { backupStatus, drillStatus, localIso, localMs, repoState } from './testing/statuses';
 
 const NOW = localMs(2026, 11, 23, 9, 0);
 
@@ -97,5 +97,23 @@ describe('backup notifications', () => {
     onStatus(backupStatus({ perRepository: [repoState('Sales')] }));
     onStatus(backupStatus({ perRepository: [repoState('Sales', { overdue: true })] }));
     expect(shown.map((n) => n.title)).toEqual(['Sales has no recent backup', 'Sales has no recent backup']);
+  });
+
+  it('a failed restore test notifies once, with the reason; an OK one and old results at start do not', () => {
+    const { shown, onStatus } = notifier();
+    const at = localIso(2026, 11, 22, 3, 0);
+    onStatus(backupStatus({ drill: drillStatus([{ name: 'Sales', status: 'failed', at, error: 'old' }]) }));
+    const later = localIso(2026, 11, 23, 3, 0);
+    const failed = backupStatus({
+      drill: drillStatus([
+        { name: 'Sales', status: 'ok', at: later },
+        { name: 'Billing', status: 'failed', at: later, error: 'it fails SQLite’s integrity check' },
+      ]),
+    });
+    onStatus(failed);
+    onStatus(failed);
+    expect(shown).toEqual([
+      { title: 'Restore test of Billing failed', body: 'it fails SQLite’s integrity check' },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { BackupStatus } from '../shared/contract/schedule';
+import { failedDrills } from '../shared/drill-words';
 import { describeWhen } from './when';
 
 export interface DesktopNotice {
@@ -47,6 +48,16 @@ export function createBackupNotifier(deps: {
             : 'It has never been backed up successfully.',
         });
       }
+    }
+
+    // A failed restore drill is an alert like a failed backup: the backup it tested would not restore.
+    const drillsBefore = new Map(previous?.drill?.results.map((r) => [r.name, r.at]) ?? []);
+    for (const drill of failedDrills(status.drill)) {
+      if (first || drillsBefore.get(drill.name) === drill.at) continue;
+      deps.notify({
+        title: `Restore test of ${drill.name} failed`,
+        body: drill.error ?? 'Its newest backup did not restore. Open the Control Panel for details.',
+      });
     }
 
     // A run can fail before any repository is tried (target folder missing, disk full).

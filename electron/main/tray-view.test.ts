@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import {
   backupStatus,
+  drillStatus,
   job,
   localIso,
   localMs,
@@ -188,6 +189,21 @@ describe('the tray menu', () => {
     expect(read(menu)).toContain('Start Server');
     (item(menu, 'start-server').click as () => void)();
     expect(calls).toEqual(['startServer']);
+  });
+
+  it('after a failed restore test: the failed icon, and which repository', () => {
+    const { actions } = recordingActions();
+    const at = localIso(2026, 11, 23, 3, 0);
+    const s = shellState({
+      backup: backupStatus({
+        drill: drillStatus([
+          { name: 'Sales', status: 'failed', at, error: 'damaged' },
+          { name: 'Billing', status: 'ok', at },
+        ]),
+      }),
+    });
+    expect(trayIconState(s)).toBe('failed');
+    expect(read(trayMenuTemplate(s, actions, NOW))[1]).toBe('Restore test failed: Sales (disabled)');
   });
 
   it('when a repository is overdue: says which', () => {

@@ -1,6 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { offsiteSummary, reasonWords } from '../shared/offsite-words';
 import type { ShellState } from './shell-state';
+import { failedDrillNames, failedDrills } from '../shared/drill-words';
 import { describeWhen } from './when';
 
 // What the tray shows for a state, as pure functions: the icon, the tooltip and the menu template.
@@ -21,7 +22,8 @@ export interface TrayActions {
 const isBackingUp = (s: ShellState) => s.backup?.running != null || s.jobs.some((j) => j.kind === 'backup');
 const hasFailed = (s: ShellState) =>
   s.backup?.lastError != null ||
-  (s.backup?.perRepository.some((r) => r.lastResult?.status === 'failed') ?? false);
+  (s.backup?.perRepository.some((r) => r.lastResult?.status === 'failed') ?? false) ||
+  failedDrills(s.backup?.drill).length > 0;
 
 /** The most urgent state wins: a running backup, then a failure, a stopped server, a pause. */
 export function trayIconState(s: ShellState): TrayIconState {
@@ -68,6 +70,7 @@ export function backupLine(s: ShellState, now: number): string {
   if (backup.lastError) return `Last backup failed: ${backup.lastError}`;
   const failed = backup.perRepository.filter((r) => r.lastResult?.status === 'failed').map((r) => r.name);
   if (failed.length) return `Last backup failed: ${failed.join(', ')}`;
+  if (failedDrills(backup.drill).length) return `Restore test failed: ${failedDrillNames(backup.drill)}`;
   const overdue = backup.perRepository.filter((r) => r.overdue).map((r) => r.name);
   if (overdue.length) return `Overdue: ${overdue.join(', ')}`;
   if (backup.state === 'off') return 'Automatic backup is off';

@@ -21,6 +21,8 @@ const KIND_WORDS: Record<JobKind, string> = {
   backup: 'backup',
   import: 'restore',
   verify: 'verification',
+  drill: 'restore test',
+  recover: 'recovery',
 };
 
 /** "the export of Orders", "a restore" (a job whose repository is not known yet). */

@@ -103,6 +103,13 @@ export const CLIENTS_POLICY_CHOICES: Record<ClientsPolicy, { label: string; desc
 /** A folder, a disk or a network share that does not answer for this long fails the job (seconds). */
 export const DEFAULT_TARGET_TIMEOUT_SECONDS = 30;
 
+/** How often restore drills run, in whole days. */
+export const RestoreDrillDays = z
+  .number({ error: 'Enter every how many days the newest backups are test-restored.' })
+  .int('Enter a whole number of days.')
+  .min(1, 'Test-restore at most once a day (1 day or more).')
+  .max(365, 'Test-restore at least once a year (365 days or fewer).');
+
 /** The auto-backup settings as stored; saving checks the rules of `BackupSettingsRules`. */
 export const BackupSettings = z.object({
   enabled: z.boolean().default(false),
@@ -134,6 +141,11 @@ export const BackupSettings = z.object({
     .min(1, 'Wait at least 1 second.')
     .max(3600, 'Wait at most 3600 seconds (an hour).')
     .default(DEFAULT_TARGET_TIMEOUT_SECONDS),
+  /**
+   * Restore drills: every this many days the newest verified backup of each repository is restored
+   * into a temporary area and checked (integrity, counts, content digest); null: no drills.
+   */
+  drillEveryDays: RestoreDrillDays.nullable().default(null),
 });
 export type BackupSettings = z.infer<typeof BackupSettings>;
 

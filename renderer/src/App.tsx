@@ -14,6 +14,7 @@ import { ChangePortDialog } from './dialogs/ChangePortDialog';
 import { DesktopSettingsDialog } from './dialogs/DesktopSettingsDialog';
 import { ExportDialog } from './dialogs/ExportDialog';
 import { ImportDialog } from './dialogs/ImportDialog';
+import { RecoverDialog } from './dialogs/RecoverDialog';
 import {
   AddRepositoryDialog,
   DeleteRepositoryDialog,
@@ -32,7 +33,7 @@ import {
   useServerStatus,
 } from './state/control-panel-data';
 
-type OpenDialog = Exclude<ToolbarAction, 'start' | 'backup-now'> | null;
+type OpenDialog = Exclude<ToolbarAction, 'start' | 'backup-now'> | 'recover' | null;
 
 export function App() {
   return (
@@ -178,6 +179,7 @@ function ControlPanel() {
             setSelected(name);
             setDialog('rename');
           }}
+          onRecover={lost ? undefined : () => setDialog('recover')}
         />
         <ClientsTable clients={clients} />
         <HistoryPanel history={history} />
@@ -206,6 +208,16 @@ function ControlPanel() {
       {dialog === 'import' && <ImportDialog repositoryNames={names} backup={backup.value} onClose={close} />}
       {dialog === 'desktop-settings' && <DesktopSettingsDialog onClose={close} />}
       {dialog === 'backups' && <BackupsDialog repositoryNames={names} onClose={close} />}
+      {dialog === 'recover' && (
+        <RecoverDialog
+          onClose={() => {
+            close();
+            repositories.reload();
+            backup.reload();
+            history.reload();
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -10,7 +10,14 @@ import { formatSize } from '../../shared/format-size';
 import { AppFailure } from '../../shared/result';
 import { shownText } from '../../shared/shown-text';
 import { cancelled, isAbortError } from './fs-errors';
-import { MANIFEST_ENTRY, MAX_MANIFEST_BYTES, parseManifest, SNAPSHOT_ENTRY } from './manifest';
+import { CONFIGURATION_ENTRY } from '../../shared/contract/recovery';
+import {
+  MANIFEST_ENTRY,
+  MAX_MANIFEST_BYTES,
+  NOT_A_REPOSITORY_BACKUP,
+  parseManifest,
+  SNAPSHOT_ENTRY,
+} from './manifest';
 import { AgentReader, type TargetFs } from './target-fs';
 
 /** Deflate cannot pack honest data much beyond ~1030:1; a higher claim is a lie (a zip bomb). */
@@ -170,6 +177,7 @@ function checkEntry(file: string, entry: yauzl.Entry): void {
   const name = entry.fileName;
   // yauzl already refuses absolute paths, `..` and backslashes (strictFileNames); we accept only our own
   // two names, so a directory, a link target or any other path never reaches the disk.
+  if (name === CONFIGURATION_ENTRY) throw invalid(file, NOT_A_REPOSITORY_BACKUP);
   if (name !== MANIFEST_ENTRY && name !== SNAPSHOT_ENTRY) {
     throw invalid(
       file,

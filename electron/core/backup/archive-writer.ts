@@ -175,7 +175,7 @@ async function* zipStream(
 }
 
 /** rename() would silently replace a file someone put there meanwhile; link() refuses instead. */
-async function moveIntoPlace(io: TargetFs, partial: string, file: string): Promise<void> {
+export async function moveIntoPlace(io: TargetFs, partial: string, file: string): Promise<void> {
   try {
     await io.link(partial, file);
     await io.unlink(partial);

@@ -18,10 +18,11 @@ import type { EventBus } from '../event-bus';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import { openArchive } from './archive-reader';
+import { backupConfiguration } from './config-backup';
 import { nodeAgentLauncher, type AgentLauncher } from './fs-agent';
 import { BackupHistory } from './history';
 import { importArchive, type ImportRequest } from './import-archive';
-import { JobRegistry, type JobContext } from './jobs';
+import { JobRegistry, repositoryLane, type JobContext } from './jobs';
 import { BackupPipeline, type BackupRequest, type BackupResult, type Destination } from './pipeline';
 import { Janitor } from './recovery';
 import { TargetFs } from './target-fs';
@@ -163,6 +164,8 @@ export class BackupService {
         kind: request.kind,
         repository: request.repository,
         file: request.destination.kind === 'file' ? path.resolve(request.destination.file) : null,
+        // A restore drill of the same repository waits for the backup, and the other way round.
+        lane: repositoryLane(request.repository),
       },
       async (job) => {
         backup = await this.pipeline.run(request, job);
@@ -174,6 +177,22 @@ export class BackupService {
       return { ...result, backup };
     });
     return { jobId: started.jobId, done };
+  }
+
+  /** The server's configuration as its own archive in `folder`, with retention (config-backup.ts). */
+  backupConfiguration(request: { folder: string; trigger: Trigger; keepLast: number; signal?: AbortSignal }) {
+    return backupConfiguration(
+      {
+        store: this.deps.store,
+        settings: this.deps.settings,
+        history: this.history,
+        clock: this.deps.clock,
+        appInfo: this.deps.appInfo,
+        launcher: this.launcher,
+        timeoutMs: this.timeoutMs(),
+      },
+      request,
+    );
   }
 
   /** An export job (the Export dialog, the CLI): a backup with kind "export" and no retention. */

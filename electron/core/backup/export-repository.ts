@@ -122,6 +122,7 @@ export async function exportRepository(
           producer: { app: deps.appInfo.name, version: deps.appInfo.version, host: os.hostname() },
           trigger: request.trigger,
           clientsPolicy: request.clientsPolicy,
+          ...(facts.contentSha256 ? { contentSha256: facts.contentSha256 } : {}),
           entries: [{ name: SNAPSHOT_ENTRY, size: digest.size, sha256: digest.sha256 }],
         };
         return manifest;

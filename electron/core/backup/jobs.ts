@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobKind, JobProgress, JobRef, JobResult } from '../../shared/contract/archives';
+import { repositoryKey } from '../../shared/repository-name';
 import { AppFailure, isAppFailure } from '../../shared/result';
 import type { Clock } from '../clock';
 import type { EventBus } from '../event-bus';
@@ -47,6 +48,9 @@ interface RunningJob {
   go?: () => void;
   done?: Promise<JobResult>;
 }
+
+/** The lane a repository's backups and restore drills share: one of them at a time. */
+export const repositoryLane = (name: string) => `repository:${repositoryKey(name)}`;
 
 /** Progress events at most this often per job, plus one at each phase change. */
 const EMIT_EVERY_MS = 250;

@@ -7,6 +7,12 @@ export const MANIFEST_ENTRY = 'manifest.json';
 export const SNAPSHOT_ENTRY = 'repository.sqlite';
 export const ARCHIVE_FORMAT = 'repo-server-backup';
 export const FORMAT_VERSION = 1;
+/** The manifest's `kind` of a configuration archive (config-archive.ts); a repository's has none. */
+export const SERVER_CONFIGURATION_KIND = 'server-configuration';
+/** What opening a configuration archive as a repository's says. */
+export const NOT_A_REPOSITORY_BACKUP =
+  'This is a backup of the server’s configuration, not of a repository: recover a fresh server from ' +
+  'its folder instead ("Recover from a backup folder…", or repo-server recover --from).';
 /** A manifest is a few hundred bytes; anything near this is not one of ours. */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
 
@@ -28,10 +34,12 @@ export function parseManifest(text: string): ManifestV1 {
   } catch {
     throw new AppFailure('INVALID_ARCHIVE', 'The archive’s manifest.json is not valid JSON.');
   }
-  const head = raw as { format?: unknown; formatVersion?: unknown } | null;
+  const head = raw as { format?: unknown; formatVersion?: unknown; kind?: unknown } | null;
   if (typeof head !== 'object' || head === null || head.format !== ARCHIVE_FORMAT) {
     throw new AppFailure('INVALID_ARCHIVE', 'This ZIP file is not a Repository Server backup.');
   }
+  if (head.kind === SERVER_CONFIGURATION_KIND)
+    throw new AppFailure('INVALID_ARCHIVE', NOT_A_REPOSITORY_BACKUP);
   if (typeof head.formatVersion === 'number' && head.formatVersion > FORMAT_VERSION) {
     throw new AppFailure(
       'UNSUPPORTED_VERSION',

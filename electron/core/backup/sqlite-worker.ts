@@ -7,7 +7,22 @@ import { AppFailure } from '../../shared/result';
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
-const { task, file } = workerData;
+const { createHash } = require('node:crypto');
+const { task, file, digest } = workerData;
+// The items' content digest (ARCHITECTURE §5): every item's path, kind, encoding, version, time, author and
+// content, in path order, one row at a time so memory stays flat. Manifests carry it as contentSha256.
+function contentDigest(db) {
+  const hash = createHash('sha256');
+  const rows = db.prepare(
+    'SELECT path, kind, encoding, version, updated_at, updated_by, content FROM items ORDER BY path',
+  ).iterate();
+  for (const r of rows) {
+    const bytes = typeof r.content === 'string' ? Buffer.from(r.content, 'utf8') : Buffer.from(r.content);
+    hash.update(JSON.stringify([r.path, r.kind, r.encoding, r.version, r.updated_at, r.updated_by, bytes.length]) + '\\n');
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
 let db;
 try {
   db = new DatabaseSync(file, { readOnly: task === 'integrity' });
@@ -30,6 +45,7 @@ try {
   result.items = has('items') ? count('items') : null;
   result.revisions = has('revisions') ? count('revisions') : null;
   result.id = has('meta') ? (db.prepare("SELECT value FROM meta WHERE key = 'id'").get() || {}).value ?? null : null;
+  if (digest && result.items !== null) result.contentSha256 = contentDigest(db);
   db.close();
   parentPort.postMessage({ ok: true, result });
 } catch (error) {
@@ -43,15 +59,17 @@ export interface SnapshotFacts {
   items: number | null;
   revisions: number | null;
   id: string | null;
+  /** The items' content digest (manifest contentSha256), when it was asked for. */
+  contentSha256?: string;
   /** Only for the integrity task: what SQLite found wrong (empty when sound). */
   problems?: string[];
 }
 
 type Task = 'finish' | 'integrity' | 'strip-history';
 
-function run(task: Task, file: string): Promise<SnapshotFacts> {
+function run(task: Task, file: string, digest = false): Promise<SnapshotFacts> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerSource, { eval: true, workerData: { task, file } });
+    const worker = new Worker(workerSource, { eval: true, workerData: { task, file, digest } });
     worker.once('message', (m: { ok: true; result: SnapshotFacts } | { ok: false; message: string }) => {
       if (m.ok) resolve(m.result);
       else reject(new AppFailure('INVALID_ARCHIVE', m.message));
@@ -66,19 +84,23 @@ function run(task: Task, file: string): Promise<SnapshotFacts> {
 
 /**
  * Makes a fresh snapshot copy a self-contained file (no WAL), optionally without its revision history
- * (removed and compacted away: never from the live database), and reads its counts and identity.
+ * (removed and compacted away: never from the live database), and reads its counts, identity and content digest.
  */
 export const finishSnapshot = (file: string, keepHistory: boolean) =>
-  run(keepHistory ? 'finish' : 'strip-history', file);
+  run(keepHistory ? 'finish' : 'strip-history', file, true);
 
 /**
  * SQLite's integrity check; throws INVALID_ARCHIVE naming the first problem, or when the file is not a
  * SQLite database at all.
  */
-export async function checkIntegrity(file: string, label: string): Promise<SnapshotFacts> {
+export async function checkIntegrity(
+  file: string,
+  label: string,
+  options: { digest?: boolean } = {},
+): Promise<SnapshotFacts> {
   let facts: SnapshotFacts;
   try {
-    facts = await run('integrity', file);
+    facts = await run('integrity', file, options.digest ?? false);
   } catch (error) {
     if (error instanceof AppFailure && error.code === 'INVALID_ARCHIVE') {
       throw new AppFailure(

@@ -10,6 +10,8 @@ import type { RepositoryStore } from '../storage/repository-store';
 import { BackupScheduler, type SchedulerState } from './backup-scheduler';
 import { runBackup, type BackupRunDeps, type RunPlan, type RunReport } from './backup-run';
 import { buildStatus, type RunningRun } from './backup-status';
+import { RestoreDrills, type DrillArchiveSource } from '../backup/restore-drills';
+import { DrillScheduler } from './drill-scheduler';
 
 // Automatic backup as one service: the scheduler's slots become runs, one run at a time; the status is
 // sent as `statusChanged` whenever something a person would want to see changes.
@@ -23,6 +25,8 @@ export interface AutoBackupDeps extends BackupRunDeps {
   timeZone?: string;
   /** Where the last handled slot is kept between starts; `<dataDir>/backup-scheduler.json` by default. */
   state?: SchedulerState;
+  /** Where restore drills find each repository's newest verified archive (the history by default). */
+  drillSource?: DrillArchiveSource;
 }
 
 /** The last handled slot in a small JSON file, replaced atomically. */
@@ -47,6 +51,9 @@ export function fileSchedulerState(file: string): SchedulerState {
 
 export class AutoBackup {
   readonly scheduler: BackupScheduler;
+  /** Restore drills: how (backup/restore-drills.ts) and when (drill-scheduler.ts). */
+  readonly drills: RestoreDrills;
+  readonly drillScheduler: DrillScheduler;
   private current: {
     run: RunningRun;
     jobId: string | null;
@@ -68,6 +75,7 @@ export class AutoBackup {
       if (serialized === this.lastSettings) return;
       this.lastSettings = serialized;
       this.scheduler.reschedule();
+      this.drillScheduler.reschedule();
       this.emit();
     });
     // The running job's phase is part of the status (snapshot, compressing, verifying…).
@@ -81,6 +89,22 @@ export class AutoBackup {
       offSettings();
       offProgress();
     };
+    this.drills = new RestoreDrills({
+      dataDir: deps.dataDir,
+      store: deps.store,
+      clock: deps.clock,
+      backups: deps.backups,
+      source: deps.drillSource,
+      onChanged: () => this.emit(),
+    });
+    this.drillScheduler = new DrillScheduler({
+      clock: deps.clock,
+      everyDays: () => this.settings().drillEveryDays,
+      lastRunAt: () => this.drills.lastRunAt(),
+      isBusy: () => this.isRunning() || this.drills.isRunning(),
+      run: () => this.drills.start('schedule').done,
+      logger: deps.logger,
+    });
     this.scheduler = new BackupScheduler({
       clock: deps.clock,
       timeZone: deps.timeZone,
@@ -124,6 +148,7 @@ export class AutoBackup {
 
   start(): void {
     this.scheduler.start();
+    this.drillScheduler.start();
     this.emit();
   }
 
@@ -132,6 +157,8 @@ export class AutoBackup {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.scheduler.stop();
+    this.drillScheduler.stop();
+    this.drills.cancel();
     this.abortCurrent('the application stopped');
   }
 
@@ -175,6 +202,7 @@ export class AutoBackup {
   /** Waits for the run going on now, if any (tests, and a quit that lets a backup finish). */
   async idle(): Promise<void> {
     while (this.current) await this.current.done;
+    await this.drills.idle();
   }
 
   /**
@@ -255,6 +283,7 @@ export class AutoBackup {
           finishedAt: now,
           outcomes: [],
           error: message,
+          configuration: null,
         };
       })
       .then((report) => {
@@ -295,6 +324,7 @@ export class AutoBackup {
       running: current
         ? { ...current.run, progress: jobs.list().find((j) => j.jobId === current.jobId) ?? null }
         : null,
+      drill: this.drills.status(this.settings().drillEveryDays, this.drillScheduler.nextRun()),
       historyOf: (name) => history.list({ repository: name, limit: 200 }),
       createdAtOf: (name) => {
         const canonical = store.resolve(name);

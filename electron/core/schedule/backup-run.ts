@@ -45,6 +45,8 @@ export interface RunReport {
   outcomes: RepositoryOutcome[];
   /** Why the run failed, in one line (the first failure); null when all went well. */
   error: string | null;
+  /** The server configuration's archive written after the repositories; null when it was not. */
+  configuration: { file: string | null; error: string | null } | null;
 }
 
 /** Failures of the target itself: every other repository of the run would fail the same way. */
@@ -112,15 +114,36 @@ export async function runBackup(deps: BackupRunDeps, plan: RunPlan): Promise<Run
       deleted: result.backup?.deleted ?? [],
     });
   }
+  // The whole server: its configuration beside the repositories' archives (not when the target failed).
+  let configuration: RunReport['configuration'] = null;
+  if (!targetFailure && !plan.signal?.aborted && outcomes.some((o) => o.status === 'ok')) {
+    configuration = await backups
+      .backupConfiguration({
+        folder: settings.targetFolder,
+        trigger: plan.trigger,
+        keepLast: settings.keepLast,
+        signal: plan.signal,
+      })
+      .then(
+        (written) => ({ file: written.file, error: null }),
+        (error: unknown) => ({ file: null, error: error instanceof Error ? error.message : String(error) }),
+      );
+  }
   const failures = outcomes.filter((o) => o.status !== 'ok');
   return {
     runId: plan.runId,
     trigger: plan.trigger,
-    ok: failures.length === 0,
+    ok: failures.length === 0 && !configuration?.error,
     startedAt,
     finishedAt: clock.now(),
     outcomes,
-    error: failures.length === 0 ? null : `${failures[0]!.repository}: ${failures[0]!.error}`,
+    error:
+      failures.length > 0
+        ? `${failures[0]!.repository}: ${failures[0]!.error}`
+        : configuration?.error
+          ? `server configuration: ${configuration.error}`
+          : null,
+    configuration,
   };
 }
 

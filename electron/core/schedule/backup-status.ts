@@ -1,5 +1,5 @@
 import type { HistoryEntry, JobProgress, Trigger } from '../../shared/contract/archives';
-import type { BackupStatus, RepositoryBackupState } from '../../shared/contract/schedule';
+import type { BackupStatus, RepositoryBackupState, RestoreDrillStatus } from '../../shared/contract/schedule';
 import type { BackupSettings } from '../../shared/settings-schema';
 import { toLocalIso } from '../clock';
 import { describeSchedule } from './describe-schedule';
@@ -25,6 +25,8 @@ export interface StatusInputs {
   retryAt: number | null;
   lastError: string | null;
   running: RunningRun | null;
+  /** Restore drills' status, when the server has them. */
+  drill?: RestoreDrillStatus;
   /** Backup history of one repository, newest first. */
   historyOf(repository: string): HistoryEntry[];
   /** When the repository was created (ms), or null when it does not exist. */
@@ -102,5 +104,6 @@ export function buildStatus(inputs: StatusInputs): BackupStatus {
     perRepository: settings.repositories.map((name) =>
       repositoryState(name, inputs.historyOf(name), inputs.createdAtOf(name), settings, now),
     ),
+    ...(inputs.drill ? { drill: inputs.drill } : {}),
   };
 }

@@ -35,7 +35,8 @@ type ScheduleMethods =
   | 'getBackupRun'
   | 'cancelBackupRun'
   | 'pauseBackups'
-  | 'resumeBackups';
+  | 'resumeBackups'
+  | 'runRestoreDrill';
 
 /** Days in week order and times sorted, so the stored schedule reads the same everywhere. */
 function normalized(settings: BackupSettings): BackupSettings {
@@ -130,6 +131,10 @@ export function scheduleHandlers(deps: ScheduleHandlerDeps): Pick<CoreHandlers, 
     async resumeBackups() {
       saveBackup({ ...settings.get().backup, pausedUntil: null });
       return autoBackup.status();
+    },
+    async runRestoreDrill(args) {
+      const { runId } = autoBackup.drills.start(args?.trigger ?? 'manual', args?.repositories);
+      return { runId };
     },
   };
 }

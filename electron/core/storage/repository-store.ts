@@ -161,6 +161,23 @@ export class RepositoryStore {
     };
   }
 
+  /**
+   * This server's id (made at first use, kept in server.sqlite): which configuration backups are its
+   * own. A recovered server takes the id of the one it recovers, so it carries on its backups.
+   */
+  serverId(): string {
+    let id = this.catalog.state('server_id');
+    if (!id) {
+      id = randomUUID();
+      this.catalog.setState('server_id', id);
+    }
+    return id;
+  }
+
+  adoptServerId(id: string): void {
+    this.catalog.setState('server_id', id);
+  }
+
   private refuseDuplicate(name: string): void {
     const existing = this.resolve(name);
     if (existing) throw new AppFailure('ALREADY_EXISTS', `A repository named "${existing}" already exists.`);

@@ -11,6 +11,8 @@ import { backupCommand } from './backup';
 import { backupsCommand } from './backups';
 import { itemsCommand } from './items';
 import { restoreItemsCommand } from './restore-items';
+import { drillCommand } from './drill';
+import { recoverCommand } from './recover';
 import { tokenCommand } from './token';
 import { waitCommand } from './wait';
 
@@ -33,6 +35,8 @@ export const commands: Record<string, CliCommand> = {
   backups: backupsCommand,
   items: itemsCommand,
   'restore-items': restoreItemsCommand,
+  drill: drillCommand,
+  recover: recoverCommand,
   schedule: scheduleCommand,
   status: statusCommand,
   token: tokenCommand,

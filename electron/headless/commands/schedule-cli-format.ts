@@ -4,6 +4,7 @@ import type { BackupStatus } from '../../shared/contract/schedule';
 import { offsiteRepositoryLine, offsiteSummary } from '../../shared/offsite-words';
 import type { BackupSettings } from '../../shared/settings-schema';
 import { progressLine } from '../job-watch';
+import { drillHeadline } from '../../shared/drill-words';
 import { formatBytes } from './backup-cli-format';
 
 // How `schedule` and `status` print the auto-backup settings and status for a person.
@@ -41,8 +42,27 @@ export function settingsText(settings: BackupSettings, status: BackupStatus): st
     ['Compression', settings.compression],
     ['Target timeout', `a job fails when the target does not answer for ${settings.targetTimeoutSeconds} s`],
     ['Catch up', settings.catchUp ? 'yes, once, after the computer slept or the app was closed' : 'no'],
+    [
+      'Restore tests',
+      settings.drillEveryDays === null
+        ? 'off'
+        : `the newest backup of each repository, every ${settings.drillEveryDays} day${settings.drillEveryDays === 1 ? '' : 's'}`,
+    ],
     ['Next run', status.nextRun ?? '-'],
   ]);
+}
+
+function drillLines(status: BackupStatus): Array<[string, string]> {
+  const drill = status.drill;
+  if (!drill) return [];
+  const headline = drillHeadline(drill);
+  return [
+    [
+      'Restore test',
+      headline ? `${headline.replace(/^Last restore test: /, '')} (${drill.lastRunAt})` : 'none yet',
+    ],
+    ...(drill.nextRunAt ? ([['Next restore test', drill.nextRunAt]] as Array<[string, string]>) : []),
+  ];
 }
 
 export function statusText(status: BackupStatus): string {
@@ -64,6 +84,7 @@ export function statusText(status: BackupStatus): string {
       : []),
     ...(status.lastError ? ([['Last error', status.lastError]] as Array<[string, string]>) : []),
     ...(status.retryAt ? ([['Retry at', status.retryAt]] as Array<[string, string]>) : []),
+    ...drillLines(status),
   ]);
   if (status.perRepository.length === 0) return text;
   const rows = [

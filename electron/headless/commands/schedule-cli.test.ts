@@ -159,6 +159,43 @@ describe('repo-server backup and status', () => {
     ]);
   });
 
+  it('drill tests each newest backup; a damaged one fails it, and status says so and exits 4', async () => {
+    const dir = await dataDirWith('Alpha', 'Beta');
+    const target = tempDir('cli-target-');
+    await run([
+      'schedule',
+      '--enable',
+      '--repos',
+      'Alpha,Beta',
+      '--target',
+      target,
+      '--drill-every',
+      '7',
+      '--data-dir',
+      dir,
+    ]);
+    expect((await run(['schedule', '--data-dir', dir])).out).toMatch(
+      /Restore tests: +the newest backup of each repository, every 7 days/,
+    );
+    expect((await run(['backup', '--data-dir', dir])).code).toBe(0);
+    const good = await run(['drill', '--data-dir', dir]);
+    expect(good).toMatchObject({ code: 0, err: '' });
+    expect(good.out).toMatch(/Restore test of "Alpha" OK: .*Alpha_.*\.zip/);
+    expect((await run(['status', '--data-dir', dir])).out).toMatch(/Restore test: +all 2 repositories OK \(/);
+
+    const beta = fs.readdirSync(target).find((f) => f.startsWith('Beta_'))!;
+    fs.truncateSync(path.join(target, beta), 300);
+    const bad = await run(['drill', '--data-dir', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^repo-server: Restore test of "Beta" failed: .*Beta_/);
+    const status = await run(['status', '--data-dir', dir]);
+    expect(status.code).toBe(4);
+    expect(status.out).toMatch(/Restore test: +Beta failed \(.*\); 1 OK/);
+    const refused = await run(['schedule', '--drill-every', '0', '--data-dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('Test-restore at most once a day (1 day or more).');
+  });
+
   it('backs up only the repositories named, and fails with the reason for one that is gone', async () => {
     const dir = await dataDirWith('Alpha', 'Beta');
     const target = tempDir('cli-target-');

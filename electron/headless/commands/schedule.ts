@@ -56,12 +56,18 @@ function applyFlags(current: BackupSettings, values: Record<string, unknown>): B
   if (typeof values.keep === 'string') set('keepLast', parseWhole(values.keep, '--keep'));
   if (typeof values.timeout === 'string')
     set('targetTimeoutSeconds', parseWhole(values.timeout, '--timeout'));
+  if (typeof values['drill-every'] === 'string')
+    set(
+      'drillEveryDays',
+      values['drill-every'] === 'off' ? null : parseWhole(values['drill-every'], '--drill-every'),
+    );
   return changed ? next : null;
 }
 
 /**
  * `repo-server schedule [--enable|--disable] [--repos A,B] [--days mon,tue] [--times 12:30,22:00]
- * [--target DIR] [--policy keep-connected|disconnect] [--grace MIN] [--keep N] [--timeout S] [--json]`: shows the
+ * [--target DIR] [--policy keep-connected|disconnect] [--grace MIN] [--keep N] [--timeout S]
+ * [--drill-every DAYS|off] [--json]`: shows the
  * auto-backup settings, or changes them with the same validation as the Control Panel.
  */
 export const scheduleCommand: CliCommand = {
@@ -69,7 +75,8 @@ export const scheduleCommand: CliCommand = {
   summary:
     'show or change the automatic backup; OPTIONS: --repos A,B --days mon,tue --times 12:30,22:00 ' +
     '--target DIR --policy keep-connected|disconnect --grace MIN --keep N --timeout SECONDS ' +
-    '(how long a target folder may not answer before the job fails)',
+    '(how long a target folder may not answer before the job fails) --drill-every DAYS|off ' +
+    '(test-restore the newest backups every DAYS days)',
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(args, {
       enable: { type: 'boolean' },
@@ -82,6 +89,7 @@ export const scheduleCommand: CliCommand = {
       grace: { type: 'string' },
       keep: { type: 'string' },
       timeout: { type: 'string' },
+      'drill-every': { type: 'string' },
       json: { type: 'boolean' },
     });
     return withContractLink(dataDir!, { beside: 'in-process', what: 'The schedule' }, async (link) => {

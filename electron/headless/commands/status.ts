@@ -1,3 +1,4 @@
+import { failedDrills } from '../../shared/drill-words';
 import { parseCommandArgs } from '../cli-args';
 import { callOrFail, withContractLink } from '../contract-link';
 import { EXIT } from '../exit-codes';
@@ -26,8 +27,10 @@ export const statusCommand: CliCommand = {
       } else {
         io.stdout.write(liveStatusText({ status, jobs, offsite, servedBy, source }));
       }
-      // Scripts and monitoring can alert on this: 3 when a repository is overdue.
-      return status.perRepository.some((r) => r.overdue) ? EXIT.overdue : EXIT.ok;
+      // Scripts and monitoring can alert on this: 3 when a repository is overdue, 7 when the newest
+      // restore test of one failed (its backup would not restore).
+      if (status.perRepository.some((r) => r.overdue)) return EXIT.overdue;
+      return failedDrills(status.drill).length > 0 ? EXIT.restoreTestFailed : EXIT.ok;
     });
   },
 };

@@ -87,3 +87,16 @@ export const localIso = (year: number, month: number, day: number, hour: number,
 
 export const localMs = (year: number, month: number, day: number, hour: number, minute: number): number =>
   new Date(year, month - 1, day, hour, minute).getTime();
+
+/** A restore drill status with these repositories' newest results. */
+export function drillStatus(
+  results: Array<{ name: string; status: 'ok' | 'failed' | 'cancelled'; at: string; error?: string }>,
+) {
+  return {
+    everyDays: 7,
+    lastRunAt: results.at(-1)?.at ?? null,
+    nextRunAt: null,
+    running: null,
+    results: results.map((r) => ({ file: `/var/backups/${r.name}.zip`, error: null, ...r })),
+  };
+}

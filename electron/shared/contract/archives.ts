@@ -34,13 +34,18 @@ export const ManifestV1 = z.object({
   producer: z.object({ app: Text(256), version: Text(64), host: Text(256) }),
   trigger: Trigger,
   clientsPolicy: ClientsPolicy,
+  /**
+   * SHA-256 over the snapshot's items (path, kind, encoding, version, time, author, content, in path
+   * order): what a restore drill compares the restored repository with. Absent in older archives.
+   */
+  contentSha256: Sha256.optional(),
   entries: z
     .array(z.object({ name: Text(256), size: z.number().int().nonnegative(), sha256: Sha256 }))
     .max(16, 'more than 16 entries'),
 });
 export type ManifestV1 = z.infer<typeof ManifestV1>;
 
-export const JobKind = z.enum(['export', 'import', 'verify', 'backup']);
+export const JobKind = z.enum(['export', 'import', 'verify', 'backup', 'drill', 'recover']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobPhase = z.enum([

@@ -10,6 +10,7 @@ import { clientEvents, clientMethods } from './clients';
 import { repositoryEvents, repositoryMethods } from './repositories';
 import { backupScheduleEvents, backupScheduleMethods } from './schedule';
 import { offsiteEvents, offsiteMethods } from './offsite';
+import { recoveryMethods } from './recovery';
 import { serverInfoEvents, serverInfoMethods } from './server-info';
 
 export const methods = {
@@ -20,6 +21,7 @@ export const methods = {
   ...catalogMethods,
   ...backupScheduleMethods,
   ...offsiteMethods,
+  ...recoveryMethods,
   ...hostMethods,
 } satisfies Record<string, MethodSpec>;
 

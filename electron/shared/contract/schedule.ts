@@ -24,6 +24,33 @@ export const RepositoryBackupState = z.object({
 });
 export type RepositoryBackupState = z.infer<typeof RepositoryBackupState>;
 
+/** One repository's newest restore drill (ARCHITECTURE §6, "Restore drills"). */
+export const DrillResult = z.object({
+  name: z.string(),
+  status: z.enum(['ok', 'failed', 'cancelled']),
+  /** ISO 8601: when it ended. */
+  at: z.string(),
+  /** The archive it restored. */
+  file: z.string().nullable(),
+  /** Why it failed, in words a person can act on; null when OK. */
+  error: z.string().nullable(),
+});
+export type DrillResult = z.infer<typeof DrillResult>;
+
+export const RestoreDrillStatus = z.object({
+  /** The setting: a drill every N days; null when drills are off (one can still be run by hand). */
+  everyDays: z.number().int().positive().nullable(),
+  /** ISO 8601 of the newest drill's end; null when none ever ran. */
+  lastRunAt: z.string().nullable(),
+  /** ISO 8601 of the next scheduled drill; null when off. */
+  nextRunAt: z.string().nullable(),
+  /** The drill going on now. */
+  running: z.object({ repository: z.string().nullable(), jobId: z.string().nullable() }).nullable(),
+  /** Per existing repository, its newest drill. */
+  results: z.array(DrillResult),
+});
+export type RestoreDrillStatus = z.infer<typeof RestoreDrillStatus>;
+
 export const BackupStatus = z.object({
   state: z.enum(['off', 'on', 'paused']),
   pausedUntil: z.string().nullable(),
@@ -50,6 +77,8 @@ export const BackupStatus = z.object({
   /** The last run's failure, shown until a run succeeds. */
   lastError: z.string().nullable(),
   perRepository: z.array(RepositoryBackupState),
+  /** Restore drills: the newest result per repository, a failure is an alert like a failed backup. */
+  drill: RestoreDrillStatus.optional(),
 });
 export type BackupStatus = z.infer<typeof BackupStatus>;
 
@@ -75,6 +104,11 @@ export const BackupRunReport = z.object({
   outcomes: z.array(RepositoryOutcome),
   /** Why the run failed, in one line (the first failure); null when all went well. */
   error: z.string().nullable(),
+  /** The server configuration's archive written after the repositories; null when it was not. */
+  configuration: z
+    .object({ file: z.string().nullable(), error: z.string().nullable() })
+    .nullable()
+    .default(null),
 });
 export type BackupRunReport = z.infer<typeof BackupRunReport>;
 
@@ -118,6 +152,11 @@ export const backupScheduleMethods = {
     'Pause until a time.',
   ),
   resumeBackups: method(z.object({}).strict().optional(), BackupStatus, 'End a pause.'),
+  runRestoreDrill: method(
+    z.object({ repositories: z.array(z.string().min(1)).optional(), trigger: CallerTrigger }).optional(),
+    z.object({ runId: z.string() }),
+    'Test-restore the newest verified backup of each repository (or the ones given) now.',
+  ),
 };
 
 export const backupScheduleEvents = {

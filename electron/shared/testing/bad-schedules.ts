@@ -17,6 +17,7 @@ export const GOOD_SCHEDULE: BackupSettings = {
   catchUp: true,
   pausedUntil: null,
   targetTimeoutSeconds: 30,
+  drillEveryDays: null,
 };
 
 export interface BadSchedule {

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { OffsiteStatus } from '../../../electron/shared/contract/offsite';
-import type { BackupStatus } from '../../../electron/shared/contract/schedule';
+import type { BackupStatus, RestoreDrillStatus } from '../../../electron/shared/contract/schedule';
+import { drillHeadline, failedDrills } from '../../../electron/shared/drill-words';
 import { CLIENTS_POLICY_CHOICES } from '../../../electron/shared/settings-schema';
 import { useApi } from '../api/context';
 import { formatSize } from '../../../electron/shared/format-size';
@@ -103,6 +104,7 @@ export function BackupStatusPanel({
                 )}
               </dd>
               {offsite && <OffsiteFact offsite={offsite.value} onChanged={offsite.reload} />}
+              {s.drill && <RestoreTestFact drill={s.drill} now={now} />}
               {s.retryAt && (
                 <>
                   <dt>Retry</dt>
@@ -165,6 +167,32 @@ export function BackupStatusPanel({
   );
 }
 
+/** "Last restore test: all 4 repositories OK, 2 d ago", or which failed and why. */
+function RestoreTestFact({ drill, now }: { drill: RestoreDrillStatus; now: number }) {
+  const headline = drillHeadline(drill);
+  const failed = failedDrills(drill).length > 0;
+  return (
+    <>
+      <dt>Restore test</dt>
+      <dd data-testid="restore-test" className={failed ? 'warn-text' : undefined}>
+        {drill.running ? (
+          <>Testing {drill.running.repository ?? '…'} now</>
+        ) : headline ? (
+          <>
+            {headline.replace(/^Last restore test: /, '')}
+            {drill.lastRunAt && `, ${formatRelative(drill.lastRunAt, now)}`}
+          </>
+        ) : (
+          <span className="muted">None yet</span>
+        )}
+        {!drill.running && drill.nextRunAt && (
+          <span className="muted"> · next {formatRelative(drill.nextRunAt, now)}</span>
+        )}
+      </dd>
+    </>
+  );
+}
+
 /** The warnings that must not be missed, across the top of the window. */
 export function BackupAlerts({
   status,
@@ -176,7 +204,8 @@ export function BackupAlerts({
   const now = useNow(30_000);
   if (!status) return null;
   const overdue = status.perRepository.filter((r) => r.overdue);
-  if (overdue.length === 0 && !status.lastError && !offsite?.alert) return null;
+  const drillsFailed = failedDrills(status.drill);
+  if (overdue.length === 0 && !status.lastError && !offsite?.alert && drillsFailed.length === 0) return null;
   return (
     <div className="alerts" role="alert" data-testid="backup-alerts">
       {overdue.length > 0 && (
@@ -195,6 +224,12 @@ export function BackupAlerts({
         <p className="banner banner-danger">
           <strong>The last backup failed:</strong> {status.lastError}
           {status.retryAt && ` It will be tried again ${formatRelative(status.retryAt, now)}.`}
+        </p>
+      )}
+      {drillsFailed.length > 0 && (
+        <p className="banner banner-danger" data-testid="restore-test-alert">
+          <strong>A restore test failed:</strong>{' '}
+          {drillsFailed.map((r) => `${r.name}: ${r.error ?? 'it did not restore'}`).join('; ')}
         </p>
       )}
       <OffsiteAlert offsite={offsite} />

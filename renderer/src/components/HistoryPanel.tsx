@@ -10,6 +10,8 @@ const KIND_WORDS: Record<HistoryEntry['kind'], string> = {
   export: 'Export',
   import: 'Import',
   verify: 'Verify',
+  drill: 'Restore test',
+  recover: 'Recovery',
 };
 const TRIGGER_WORDS: Record<HistoryEntry['trigger'], string> = {
   manual: 'by hand',

@@ -1,4 +1,13 @@
-import { Cell, Column, Row, Table, TableBody, TableHeader, type Selection } from 'react-aria-components';
+import {
+  Button,
+  Cell,
+  Column,
+  Row,
+  Table,
+  TableBody,
+  TableHeader,
+  type Selection,
+} from 'react-aria-components';
 import type { RepositorySummary } from '../../../electron/shared/contract/repositories';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
 import { formatSize } from '../../../electron/shared/format-size';
@@ -13,6 +22,8 @@ interface RepositoriesTableProps {
   selected: string | null;
   onSelect(name: string | null): void;
   onOpen(name: string): void;
+  /** The empty first screen offers to recover the whole server from a backup folder. */
+  onRecover?: () => void;
 }
 
 export function RepositoriesTable({
@@ -21,6 +32,7 @@ export function RepositoriesTable({
   selected,
   onSelect,
   onOpen,
+  onRecover,
 }: RepositoriesTableProps) {
   const now = useNow();
   const isIncluded = (name: string) => (backup?.repositories ?? []).some((n) => sameRepositoryName(n, name));
@@ -53,7 +65,19 @@ export function RepositoriesTable({
             <TableBody
               items={list.map((r) => ({ ...r, id: r.name }))}
               dependencies={[backup, now]}
-              renderEmptyState={() => <p className="empty">No repositories yet. Use Add to create one.</p>}
+              renderEmptyState={() => (
+                <div className="empty">
+                  <p>No repositories yet. Use Add to create one.</p>
+                  {onRecover && (
+                    <p>
+                      Setting up this server again?{' '}
+                      <Button className="button small" onPress={onRecover}>
+                        Recover from a backup folder…
+                      </Button>
+                    </p>
+                  )}
+                </div>
+              )}
             >
               {(r) => {
                 const state = stateOf(r.name);

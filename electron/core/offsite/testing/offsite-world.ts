@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { OffsiteStatus } from '../../../shared/contract/offsite';
+import { CONFIG_ARCHIVE_NAME } from '../../backup/config-archive';
 import type { OffsiteSettings } from '../../../shared/settings-schema';
 import Conf from 'conf';
 import { createServer, type RepoServer } from '../../create-server';
@@ -129,7 +130,8 @@ export async function offsiteWorld(options: WorldOptions = {}) {
       const ran = () =>
         server.backups.history
           .list({ limit: 1000 })
-          .filter((r) => r.trigger === 'schedule' && r.status !== 'running');
+          // The repositories' backups (the run's configuration archive has no repository, and no copy).
+          .filter((r) => r.trigger === 'schedule' && r.status !== 'running' && r.repository !== null);
       const before = ran().length;
       await clock.advanceTo(Date.parse(server.scheduler.status().nextRun!));
       for (let i = 0; i < 600 && ran().length < before + Object.keys(repositories).length; i++)
@@ -142,7 +144,7 @@ export async function offsiteWorld(options: WorldOptions = {}) {
     localArchives: () =>
       fs
         .readdirSync(target)
-        .filter((f) => f.endsWith('.zip'))
+        .filter((f) => f.endsWith('.zip') && !f.startsWith(`${CONFIG_ARCHIVE_NAME}_`))
         .sort(),
     copies: () => server.offsite.queue.list({ limit: 500 }),
     idle: () => server.offsite.uploader.idle(),
