@@ -12,6 +12,7 @@ import { BackupService } from './backup/backup-service';
 import { catalogHandlers } from './catalog/catalog-handlers';
 import { CatalogService } from './catalog/catalog-service';
 import { RecoveryJobs, recoveryHandlers } from './backup/recovery-handlers';
+import { catalogRecoverySource } from './backup/server-recovery';
 import { nodeAgentLauncher, type AgentLauncher } from './backup/fs-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
@@ -158,13 +159,6 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     logger,
     retryDelaysMs: options.offsiteRetryDelaysMs,
   });
-  const recovery = new RecoveryJobs({
-    dataDir,
-    store,
-    settings,
-    backups,
-    onRecovered: announceRepositories,
-  });
   // Every verified backup is queued for its offsite copy, after local retention.
   backups.pipeline.addStep(offsite.step, { after: 'retention' });
 
@@ -179,6 +173,15 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   });
   // After retention, so the index lists what the folder keeps.
   backups.pipeline.addStep(catalog.step, { after: 'retention' });
+  const recovery = new RecoveryJobs({
+    dataDir,
+    store,
+    settings,
+    backups,
+    // Archives are chosen by the backup catalog (its index carries what the old server verified).
+    sourceFor: (io) => catalogRecoverySource((folder) => catalog.open(folder), io),
+    onRecovered: announceRepositories,
+  });
 
   const handlers: CoreHandlers = {
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),

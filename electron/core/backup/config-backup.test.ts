@@ -32,7 +32,7 @@ async function world() {
 }
 
 const configArchives = (w: Awaited<ReturnType<typeof world>>) =>
-  w.archives().filter((f) => f.startsWith(`${CONFIG_ARCHIVE_NAME}_`));
+  w.files().filter((f) => f.startsWith(`${CONFIG_ARCHIVE_NAME}_`));
 
 describe('the server configuration backup', () => {
   it('is written beside the repositories: settings, repositories and clients policy, no token, and says what it left out', async () => {
@@ -66,7 +66,10 @@ describe('the server configuration backup', () => {
       allowedOrigins: ['https://tools.example.com'],
     });
     // The history shows it as a backup of no repository, with its file.
-    expect(w.backupHistory().find((h) => h.repository === null)).toMatchObject({ status: 'ok', file });
+    expect(w.history.list().find((h) => h.kind === 'backup' && h.repository === null)).toMatchObject({
+      status: 'ok',
+      file,
+    });
   });
 
   it('is not a repository archive: importing or verifying it as one says what it is', async () => {

@@ -4,6 +4,7 @@ import { isAppFailure } from '../../shared/result';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import type { BackupService } from './backup-service';
+import type { TargetFs } from './target-fs';
 import type { JobResult } from '../../shared/contract/archives';
 import {
   recoverServer,
@@ -26,7 +27,8 @@ export class RecoveryJobs {
       store: RepositoryStore;
       settings: SettingsService;
       backups: BackupService;
-      source?: RecoverySource;
+      /** Where a job's archives come from (the catalog); a scan of the folder without. */
+      sourceFor?: (io: TargetFs) => RecoverySource;
       onRecovered?: () => void;
     },
   ) {}
@@ -52,7 +54,13 @@ export class RecoveryJobs {
         const io = backups.sourceIo(job.signal);
         try {
           const report = await recoverServer(
-            { dataDir: this.deps.dataDir, store, settings: this.deps.settings, io, source: this.deps.source },
+            {
+              dataDir: this.deps.dataDir,
+              store,
+              settings: this.deps.settings,
+              io,
+              source: this.deps.sourceFor?.(io),
+            },
             request,
             job,
           );

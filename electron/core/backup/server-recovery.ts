@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { ManifestV1 } from '../../shared/contract/archives';
+import type { Catalog } from '../../shared/contract/catalog';
+import { newestPerRepository } from '../../shared/catalog-choice';
 import type { RecoveryReport } from '../../shared/contract/recovery';
 import { AppFailure, isAppFailure } from '../../shared/result';
 import { toLocalIso } from '../clock';
@@ -7,7 +9,7 @@ import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import { openArchive } from './archive-reader';
 import { NOT_A_REPOSITORY_BACKUP } from './manifest';
-import { readConfigArchive, type ConfigArchive } from './config-archive';
+import { CONFIG_ARCHIVE_NAME, readConfigArchive, type ConfigArchive } from './config-archive';
 import { importArchive } from './import-archive';
 import type { JobContext } from './jobs';
 import type { TargetFs } from './target-fs';
@@ -18,16 +20,83 @@ import type { TargetFs } from './target-fs';
 // untrusted-snapshot rebuild). A newest archive that does not verify gives way to the next older one,
 // and the summary says so. A cancel or a failure of the whole undoes it: the data dir is fresh again.
 
-/** One archive in the folder, as its manifest says (the backup catalog can stand in for the scan). */
+/** One archive in the folder, as its manifest says (the backup catalog's choice, or a scan). */
 export type RecoveryCandidate =
-  | { kind: 'repository'; file: string; startedAt: number; manifest: ManifestV1; sizeBytes: number }
+  | {
+      kind: 'repository';
+      file: string;
+      startedAt: number;
+      repository: { name: string; id: string };
+      itemCount: number;
+      revisionCount: number;
+      sizeBytes: number;
+    }
   | { kind: 'configuration'; file: string; startedAt: number; archive: ConfigArchive; sizeBytes: number };
 
 export interface RecoverySource {
-  /** Every archive of ours in the folder; foreign and unreadable files are counted, never touched. */
+  /**
+   * The archives of ours in the folder that may be restored (those not after `at` at least), and the
+   * .zip files that are not, with why; nothing is ever changed.
+   */
   list(
     folder: string,
+    at: number | undefined,
   ): Promise<{ candidates: RecoveryCandidate[]; skipped: Array<{ file: string; reason: string }> }>;
+}
+
+const fromManifest = (file: string, manifest: ManifestV1, sizeBytes: number): RecoveryCandidate => ({
+  kind: 'repository',
+  file,
+  startedAt: Date.parse(manifest.startedAt),
+  repository: manifest.repository,
+  itemCount: manifest.itemCount,
+  revisionCount: manifest.revisionCount,
+  sizeBytes,
+});
+
+/**
+ * The backup catalog's choice (shared/catalog-choice.ts): per repository the archives not after `at`
+ * whose check did not fail (a folder from another machine is unchecked here), newest first; the
+ * configuration archives, which the catalog lists as files of another kind, are read here.
+ */
+export function catalogRecoverySource(
+  openCatalog: (folder: string) => Promise<Catalog>,
+  io: TargetFs,
+): RecoverySource {
+  return {
+    async list(folder, at) {
+      const catalog = await openCatalog(folder);
+      const candidates: RecoveryCandidate[] = [];
+      const skipped: Array<{ file: string; reason: string }> = [];
+      for (const choice of newestPerRepository(catalog, { notAfter: at, accept: 'not-failed' })) {
+        for (const a of choice.candidates)
+          candidates.push({
+            kind: 'repository',
+            file: a.file,
+            startedAt: Date.parse(a.createdAt),
+            repository: { name: a.repository, id: a.repositoryId },
+            itemCount: a.itemCount,
+            revisionCount: a.revisionCount,
+            sizeBytes: a.sizeBytes,
+          });
+        for (const a of choice.timeline.archives)
+          if (a.verification.state === 'failed')
+            skipped.push({ file: a.file, reason: a.verification.error ?? 'it failed its check' });
+      }
+      for (const other of catalog.others) {
+        if (other.kind === 'unfinished') continue;
+        if (other.name.startsWith(`${CONFIG_ARCHIVE_NAME}_`)) {
+          const found = await readCandidate(io, other.file);
+          if (!('reason' in found)) {
+            candidates.push(found);
+            continue;
+          }
+        }
+        skipped.push({ file: other.file, reason: other.reason });
+      }
+      return { candidates, skipped };
+    },
+  };
 }
 
 /** Reads every .zip's manifest through the file agent (never a whole repository archive). */
@@ -61,13 +130,7 @@ async function readCandidate(io: TargetFs, file: string): Promise<RecoveryCandid
   try {
     const archive = await openArchive(file, io);
     archive.close();
-    return {
-      kind: 'repository',
-      file,
-      startedAt: Date.parse(archive.manifest.startedAt),
-      manifest: archive.manifest,
-      sizeBytes: archive.sizeBytes,
-    };
+    return fromManifest(file, archive.manifest, archive.sizeBytes);
   } catch (error) {
     if (fatal(error)) throw error;
     // Not a repository's archive; maybe the configuration's (its own reader says), else why not.
@@ -133,7 +196,7 @@ export async function recoverServer(
   const folder = path.resolve(request.from);
   const at = request.at ?? Number.POSITIVE_INFINITY;
   job.progress({ phase: 'preparing', file: folder });
-  const { candidates, skipped } = await (deps.source ?? folderScanSource(deps.io)).list(folder);
+  const { candidates, skipped } = await (deps.source ?? folderScanSource(deps.io)).list(folder, request.at);
   const usable = candidates
     .filter((c) => Number.isFinite(c.startedAt) && c.startedAt <= at)
     .sort((a, b) => b.startedAt - a.startedAt || b.file.localeCompare(a.file));
@@ -155,7 +218,7 @@ export async function recoverServer(
   // else every repository the folder has archives of.
   const wanted: Array<{ name: string; id: string }> = configuration
     ? configuration.archive.configuration.repositories
-    : [...new Map(archives.map((a) => [a.manifest.repository.id, a.manifest.repository] as const)).values()];
+    : [...new Map(archives.map((a) => [a.repository.id, a.repository] as const)).values()];
 
   const report: RecoveryReport = {
     from: folder,
@@ -173,7 +236,7 @@ export async function recoverServer(
   };
   const plans = wanted.map((repository) => ({
     repository,
-    archives: archives.filter((a) => a.manifest.repository.id === repository.id),
+    archives: archives.filter((a) => a.repository.id === repository.id),
   }));
   const totalBytes = plans.reduce((sum, p) => sum + (p.archives[0]?.sizeBytes ?? 0), 0);
   let doneBytes = 0;
@@ -224,9 +287,9 @@ export async function recoverServer(
           report.restored.push({
             name: result.restoredAs,
             file: candidate.file,
-            startedAt: candidate.manifest.startedAt,
-            itemCount: candidate.manifest.itemCount,
-            revisionCount: candidate.manifest.revisionCount,
+            startedAt: toLocalIso(candidate.startedAt),
+            itemCount: candidate.itemCount,
+            revisionCount: candidate.revisionCount,
             olderThanNewest: refused.length > 0 ? refused : null,
           });
           restored = true;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AppFailure } from '../../shared/result';
 import { openArchive } from '../backup/archive-reader';
-import { MANIFEST_ENTRY, SNAPSHOT_ENTRY } from '../backup/manifest';
+import { MANIFEST_ENTRY, NOT_A_REPOSITORY_BACKUP, SNAPSHOT_ENTRY } from '../backup/manifest';
 import type { TargetFs } from '../backup/target-fs';
 import type { IndexedFile } from './catalog-index';
 
@@ -40,6 +40,9 @@ export async function readCatalogFile(
       ? error.message.slice(file.length + 2)
       : error.message;
     if (error.code === 'UNSUPPORTED_VERSION') return { kind: 'newer', ...stamp, reason };
+    // The server's configuration backup (backup/config-archive.ts): ours, whole, but no repository's.
+    if (reason === NOT_A_REPOSITORY_BACKUP)
+      return { kind: 'foreign', ...stamp, reason: 'The server’s configuration backup (recovery reads it).' };
     const ours = BACKUP_NAME.test(stamp.name) || (await firstEntryIsOurs(io, file));
     return ours
       ? { kind: 'damaged', ...stamp, reason }

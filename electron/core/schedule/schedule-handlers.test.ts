@@ -220,8 +220,10 @@ describe('pause, resume and run now', () => {
     const after = (await c.call('getBackupStatus')) as { ok: true; value: BackupStatus };
     expect(after.value.running).toBeNull();
     expect(after.value.perRepository.map((r) => r.lastResult?.status)).toEqual(['ok', 'ok']);
-    // Two archives, and the catalog index the backups keep beside them.
-    expect(fs.readdirSync(c.target).filter((n) => n.endsWith('.zip'))).toHaveLength(2);
+    // Two archives, the server's configuration, and the catalog index the backups keep beside them.
+    const zips = fs.readdirSync(c.target).filter((n) => n.endsWith('.zip'));
+    expect(zips.filter((n) => !n.startsWith('@server-configuration_'))).toHaveLength(2);
+    expect(zips.filter((n) => n.startsWith('@server-configuration_'))).toHaveLength(1);
     expect(fs.readdirSync(c.target)).toContain('.repo-server-catalog.json');
   });
 
@@ -256,9 +258,11 @@ describe('the scheduler in the core', () => {
     await expect.poll(() => c.server.scheduler.status().retryAt).toBeNull();
     const history = (await c.call('listHistory', { limit: 10 })) as {
       ok: true;
-      value: Array<{ trigger: string; status: string; kind: string }>;
+      value: Array<{ trigger: string; status: string; kind: string; repository: string | null }>;
     };
-    expect(history.value.filter((h) => h.kind === 'backup').map((h) => [h.trigger, h.status])).toEqual([
+    // The repositories' backups (a run that wrote them also wrote the configuration's, with no repository).
+    const repositoryRows = history.value.filter((h) => h.kind === 'backup' && h.repository !== null);
+    expect(repositoryRows.map((h) => [h.trigger, h.status])).toEqual([
       ['schedule', 'ok'],
       ['schedule', 'ok'],
       ['schedule', 'failed'],
@@ -313,6 +317,7 @@ describe('catch-up across a restart', () => {
     await server.scheduler.idle();
     const runs = server.backups.history.list({ limit: 20 }).filter((h) => h.kind === 'backup');
     expect(runs.map((h) => [h.repository, h.trigger, h.status])).toEqual([
+      [null, 'schedule', 'ok'], // the server's configuration, after the repositories
       ['Beta', 'schedule', 'ok'],
       ['Alpha', 'schedule', 'ok'],
     ]);

@@ -13,6 +13,7 @@ import { ServerDb } from '../storage';
 import { FakeClock } from '../testing/fake-clock';
 import type { BackupSettings } from '../../shared/settings-schema';
 import { AutoBackup } from './auto-backup';
+import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
 import { MemorySchedulerState } from './backup-scheduler';
 
 export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
@@ -56,6 +57,10 @@ export async function backupWorld(options: WorldOptions = {}) {
     keepLast: 3,
     ...options.backup,
   });
+  const files = () => {
+    const folder = t.settings.get().backup.targetFolder;
+    return fs.existsSync(folder) ? fs.readdirSync(folder).sort() : [];
+  };
   const statuses: unknown[] = [];
   events.on('statusChanged', (s) => statuses.push(s));
   const autoBackup = new AutoBackup({
@@ -79,12 +84,13 @@ export async function backupWorld(options: WorldOptions = {}) {
     events,
     statuses,
     autoBackup,
-    /** The archives in the target folder (the one in the settings), by name. */
-    archives: () => {
-      const folder = t.settings.get().backup.targetFolder;
-      return fs.existsSync(folder) ? fs.readdirSync(folder).sort() : [];
-    },
-    backupHistory: () => history.list({ limit: 1000 }).filter((h) => h.kind === 'backup'),
+    /** The repositories' archives in the target folder (the one in the settings), by name. */
+    archives: () => files().filter((f) => !f.startsWith(`${CONFIG_ARCHIVE_NAME}_`)),
+    /** Everything in the target folder: the repositories' archives and the configuration's. */
+    files,
+    /** The repositories' backups in the history (a run's configuration backup has no repository). */
+    backupHistory: () =>
+      history.list({ limit: 1000 }).filter((h) => h.kind === 'backup' && h.repository !== null),
     setBackup(patch: Partial<BackupSettings>) {
       t.settings.update('backup', { ...t.settings.get().backup, ...patch });
     },

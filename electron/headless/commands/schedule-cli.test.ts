@@ -139,7 +139,10 @@ describe('repo-server backup and status', () => {
     expect(backup).toMatchObject({ code: 0, err: '' });
     expect(backup.out).toMatch(/Backed up "Alpha" to .*Alpha_.*\.zip \(.*verified\)/);
     expect(backup.out).toMatch(/Backed up "Beta" to /);
-    for (const file of fs.readdirSync(target).filter((n) => n.endsWith('.zip'))) {
+    // The repositories' archives (beside them: the server's configuration, config-backup.test.ts).
+    const archives = fs.readdirSync(target).filter((n) => n.endsWith('.zip') && !n.startsWith('@'));
+    expect(archives).toHaveLength(2);
+    for (const file of archives) {
       const { manifest } = await verifyArchive(path.join(target, file), { dataDir: dir });
       expect(manifest.trigger).toBe('cli');
     }
@@ -159,7 +162,7 @@ describe('repo-server backup and status', () => {
     ]);
   });
 
-  it('drill tests each newest backup; a damaged one fails it, and status says so and exits 4', async () => {
+  it('drill tests each newest backup; a damaged one fails it, and status says so and exits 7', async () => {
     const dir = await dataDirWith('Alpha', 'Beta');
     const target = tempDir('cli-target-');
     await run([
@@ -189,7 +192,7 @@ describe('repo-server backup and status', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^repo-server: Restore test of "Beta" failed: .*Beta_/);
     const status = await run(['status', '--data-dir', dir]);
-    expect(status.code).toBe(4);
+    expect(status.code).toBe(7);
     expect(status.out).toMatch(/Restore test: +Beta failed \(.*\); 1 OK/);
     const refused = await run(['schedule', '--drill-every', '0', '--data-dir', dir]);
     expect(refused.code).toBe(1);
