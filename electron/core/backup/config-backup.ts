@@ -24,7 +24,7 @@ export function currentConfiguration(settings: SettingsService, store: Repositor
   const { accessToken: _secret, ...clientServer } = s.clientServer;
   return {
     settingsVersion: SETTINGS_VERSION,
-    repositories: store.list().map((r) => ({ name: r.name, id: r.id })),
+    repositories: store.identities(),
     backup: s.backup,
     clientServer,
     offsite: s.offsite,

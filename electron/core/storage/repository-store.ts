@@ -174,6 +174,28 @@ export class RepositoryStore {
     return id;
   }
 
+  /**
+   * Every repository's name and id, leaving closed what was closed (a configuration backup must not keep
+   * every repository open in a running server).
+   */
+  identities(): Array<{ name: string; id: string }> {
+    return this.entries().flatMap((entry) => {
+      const key = repositoryKey(entry.name);
+      const wasOpen = this.open_.get(key);
+      try {
+        const repo = this.open(entry.name);
+        const identity = { name: repo.name, id: repo.id };
+        if (!wasOpen || wasOpen.isClosed) {
+          repo.close();
+          this.open_.delete(key);
+        }
+        return [identity];
+      } catch {
+        return []; // a damaged or missing file is not listed, as in list()
+      }
+    });
+  }
+
   adoptServerId(id: string): void {
     this.catalog.setState('server_id', id);
   }
