@@ -81,6 +81,8 @@ describe('resume after sleep', () => {
 
     // Named in the process's local time, which in the app is the schedule's zone too.
     expect(fs.readdirSync(target).filter((n) => n.endsWith('.zip'))).toEqual([
+      // The server's configuration, backed up beside the repositories by every run.
+      expect.stringMatching(/^@server-configuration_2026-11-24-\d\d-30-\d\d\.zip$/),
       expect.stringMatching(/^Sales_2026-11-24-\d\d-30-00\.zip$/),
     ]);
     expect(await backups(server)).toMatchObject([{ status: 'ok', trigger: 'schedule' }]);
