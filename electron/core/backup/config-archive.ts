@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import yazl from 'yazl';
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Trigger } from '../../shared/contract/archives';
 import {
@@ -16,6 +16,13 @@ import { toLocalIso, type Clock } from '../clock';
 import { moveIntoPlace, PARTIAL_SUFFIX } from './archive-writer';
 import { ARCHIVE_FORMAT, FORMAT_VERSION, MANIFEST_ENTRY } from './manifest';
 import type { TargetFs } from './target-fs';
+import {
+  centralRecord,
+  endOfCentralDirectory,
+  localHeader,
+  METHOD_DEFLATE,
+  type ZipEntryRecord,
+} from './zip-records';
 
 // The server's configuration as an archive of the backup format family (ARCHITECTURE §6): a ZIP with
 // manifest.json (kind "server-configuration") and configuration.json. It is a few kilobytes, so it is
@@ -35,16 +42,35 @@ export interface ConfigArchive {
 
 const invalid = (file: string, why: string) => new AppFailure('INVALID_ARCHIVE', `${file}: ${why}`);
 
-function zipToBuffer(entries: Array<{ name: string; data: Buffer }>, mtime: Date): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const e of entries) zip.addBuffer(e.data, e.name, { mtime, mode: 0o100644, compress: true });
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('error', reject);
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
+/** A small ZIP built whole in memory, with the same records as every archive (zip-records.ts). */
+function zipToBuffer(entries: Array<{ name: string; data: Buffer }>, mtime: Date): Buffer {
+  const parts: Buffer[] = [];
+  const records: ZipEntryRecord[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const packed = zlib.deflateRawSync(e.data);
+    const record: ZipEntryRecord = {
+      name: e.name,
+      method: METHOD_DEFLATE,
+      mtime,
+      mode: 0o100644,
+      crc32: zlib.crc32(e.data),
+      compressedSize: packed.length,
+      uncompressedSize: e.data.length,
+      offset,
+      streamed: false,
+    };
+    const header = localHeader(record);
+    parts.push(header, packed);
+    records.push(record);
+    offset += header.length + packed.length;
+  }
+  const directory = Buffer.concat(records.map(centralRecord));
+  return Buffer.concat([
+    ...parts,
+    directory,
+    endOfCentralDirectory(records.length, offset, directory.length),
+  ]);
 }
 
 /**
@@ -85,7 +111,7 @@ export async function writeConfigArchive(
       },
     ],
   };
-  const zipped = await zipToBuffer(
+  const zipped = zipToBuffer(
     [
       { name: CONFIGURATION_ENTRY, data },
       { name: MANIFEST_ENTRY, data: Buffer.from(JSON.stringify(manifest, null, 2) + '\n') },
