@@ -1,33 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../cli';
+import { runCommand, tempDirs } from '../testing/cli-harness';
 import { openServer } from '../open-server';
 
 // The catalog's commands as a script runs them: backups, items, restore-items over a real data dir and
 // the archives its own backup command wrote.
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function temp(prefix: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t) },
-    env: {},
-    untilStopped: new Promise<void>(() => {}),
-  });
-  return { code, out: out.join(''), err: err.join('') };
-}
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
+const temp = (prefix: string) => dirs.make(prefix);
+const run = (args: string[]) => runCommand(args);
 
 async function withServer<T>(
   dataDir: string,

@@ -1,35 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentsOf, fill } from '../../core/backup/test-support';
 import { toLocalIso } from '../../core/clock';
-import { runCli } from '../cli';
+import { runCommand, tempDirs } from '../testing/cli-harness';
 import { openServer } from '../open-server';
 
 // Whole-server recovery (ARCHITECTURE §6) from the command line: a server with three repositories, a
 // schedule and a clients policy is backed up twice; fresh data directories recover from the target.
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function temp(prefix: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t) },
-    env: {},
-    untilStopped: new Promise(() => {}),
-  });
-  return { code, out: out.join(''), err: err.join('') };
-}
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
+const temp = (prefix: string) => dirs.make(prefix);
+const run = (args: string[]) => runCommand(args);
 
 const TOKEN = 'the-old-servers-client-token-0123456789';
 const NAMES = ['Alpha', 'Beta', 'Gamma Tests'];
