@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { Button, Dialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
 import { useConnected } from '../state/connection';
 
@@ -107,4 +107,20 @@ export function FormFooter({
       </Button>
     </>
   );
+}
+
+/**
+ * Focuses the element once `shown` turns true: after React has put it in the page (an effect runs after
+ * the commit) and after the dialog's focus scope has dealt with the button that vanished (the frame).
+ * Focusing from the event handler instead raced the render: on a busy machine the frame came first and
+ * found no element, and the focus stayed on nothing.
+ */
+export function useFocusWhenShown<T extends HTMLElement>(shown: boolean) {
+  const element = useRef<T>(null);
+  useEffect(() => {
+    if (!shown) return;
+    const frame = requestAnimationFrame(() => element.current?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, [shown]);
+  return element;
 }

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Button, Checkbox, CheckboxGroup, Label } from 'react-aria-components';
 import type { JobResult } from '../../../electron/shared/contract/archives';
 import { useApi } from '../api/context';
@@ -7,7 +7,7 @@ import { formatSize } from '../../../electron/shared/format-size';
 import { FOLDER_EXAMPLE, fullPathProblem } from '../../../electron/shared/full-path';
 import { useConnected } from '../state/connection';
 import { useJobEvents } from '../state/jobs';
-import { AppDialog, FormError } from './AppDialog';
+import { AppDialog, FormError, useFocusWhenShown } from './AppDialog';
 import { TextInput } from './fields';
 
 interface ExportDialogProps {
@@ -27,7 +27,8 @@ export function ExportDialog({ repositoryNames, initial, onClose }: ExportDialog
   const connected = useConnected();
   const [started, setStarted] = useState<StartedJob[] | null>(null);
   const jobs = useJobEvents((started ?? []).map((j) => j.jobId));
-  const results = useRef<HTMLUListElement>(null);
+  // The form is gone once the jobs start: the results take the focus, so Escape and Tab go on working.
+  const results = useFocusWhenShown<HTMLUListElement>(started !== null);
   const [chosen, setChosen] = useState<string[]>(initial);
   const [folder, setFolder] = useState('');
   const [includeHistory, setIncludeHistory] = useState(true);
@@ -64,8 +65,6 @@ export function ExportDialog({ repositoryNames, initial, onClose }: ExportDialog
       return;
     }
     setStarted(result.value.jobs.map((j) => ({ jobId: j.jobId, repository: j.repository })));
-    // The form is gone: the results take the focus, so Escape and Tab go on working in the dialog.
-    requestAnimationFrame(() => results.current?.focus());
   };
 
   const cancelAll = () => {

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Button, Checkbox } from 'react-aria-components';
 import type {
   ArchivePreview,
@@ -13,7 +13,7 @@ import { formatSize } from '../../../electron/shared/format-size';
 import { formatDateTime } from '../format/time';
 import { useConnected } from '../state/connection';
 import { useJobEvents } from '../state/jobs';
-import { AppDialog, FormError } from './AppDialog';
+import { AppDialog, FormError, useFocusWhenShown } from './AppDialog';
 import { JobRow } from './ExportDialog';
 import { RadioChoices, TextInput, type Choice } from './fields';
 
@@ -79,11 +79,12 @@ export function ImportDialog({ repositoryNames, backup, onClose }: ImportDialogP
   const connected = useConnected();
   const [rows, setRows] = useState<ImportRow[]>([]);
   const jobs = useJobEvents(rows.map((r) => r.jobId).filter((id): id is string => id !== null));
-  const results = useRef<HTMLUListElement>(null);
   const [path, setPath] = useState('');
   const [pathError, setPathError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [started, setStarted] = useState(false);
+  // The form is gone once the jobs start: the results take the focus, so Escape and Tab go on working.
+  const results = useFocusWhenShown<HTMLUListElement>(started);
   const [busy, setBusy] = useState(false);
 
   const update = (key: number, patch: Partial<ImportRow>) =>
@@ -162,8 +163,6 @@ export function ImportDialog({ repositoryNames, backup, onClose }: ImportDialogP
       }),
     );
     setStarted(true);
-    // The form is gone: the results take the focus, so Escape and Tab go on working in the dialog.
-    requestAnimationFrame(() => results.current?.focus());
   };
 
   const running = rows.filter((r) => r.jobId && !jobs.results[r.jobId] && !jobs.ended.includes(r.jobId));

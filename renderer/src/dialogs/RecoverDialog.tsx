@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { RecoveryReport } from '../../../electron/shared/contract/recovery';
 import { FOLDER_EXAMPLE, fullPathProblem } from '../../../electron/shared/full-path';
@@ -7,7 +7,7 @@ import { JobProgressBar } from '../components/JobProgressBar';
 import { formatDateTime } from '../format/time';
 import { useConnected } from '../state/connection';
 import { useJobEvents } from '../state/jobs';
-import { AppDialog, FormError } from './AppDialog';
+import { AppDialog, FormError, useFocusWhenShown } from './AppDialog';
 import { TextInput } from './fields';
 
 // "Recover from a backup folder…" on the empty first screen (ARCHITECTURE §6): the folder (and, if
@@ -27,7 +27,6 @@ export function RecoverDialog({ onClose }: { onClose(): void }) {
   const [jobId, setJobId] = useState<string | null>(null);
   const [report, setReport] = useState<RecoveryReport | null>(null);
   const jobs = useJobEvents(jobId ? [jobId] : []);
-  const summary = useRef<HTMLDivElement>(null);
   const result = jobId ? jobs.results[jobId] : undefined;
   const running = jobId !== null && !result && !jobs.ended.includes(jobId);
 
@@ -57,13 +56,13 @@ export function RecoverDialog({ onClose }: { onClose(): void }) {
 
   // Once the job ended: its summary (a failed or cancelled one has none; its message says why).
   const done = result?.status === 'done';
+  const summary = useFocusWhenShown<HTMLDivElement>(done);
   useEffect(() => {
     if (!done || !jobId) return;
     let live = true;
     void api.getRecoveryReport({ jobId }).then((r) => {
       if (!live) return;
       if (r.ok) setReport(r.value);
-      requestAnimationFrame(() => summary.current?.focus());
     });
     return () => {
       live = false;
