@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Three workers on CI's two cores: most files wait on sockets, timers and child processes rather
+    // than compute, and with the default (one worker here) the unit stage alone took 7.5 of CI's 15 min.
+    maxWorkers: 3,
     projects: [
       {
         test: {
