@@ -232,9 +232,17 @@ test('automatic backup: a schedule two minutes ahead with the disconnect policy 
   expect((await again.get('results/run-1')).content).toBe('passed');
   await again.close();
 
+  // The run ends with the server's configuration backup, after the repositories' results: only once
+  // it is in the history may nothing be half-written in the folder.
+  const history = historyTable(page);
+  await expect(
+    history
+      .getByRole('row')
+      .filter({ hasText: 'Backup scheduled' })
+      .filter({ hasText: '@server-configuration' }),
+  ).toContainText('OK', { timeout: 60_000 });
   const archives = archivesIn(target, ['Billing', 'Orders']);
   expect(fs.readdirSync(target).filter((f) => f.startsWith('Archive'))).toEqual([]);
-  const history = historyTable(page);
   for (const [name, file] of Object.entries(archives)) {
     const row = history.getByRole('row').filter({ hasText: 'Backup scheduled' }).filter({ hasText: name });
     await expect(row).toHaveCount(1);
