@@ -41,3 +41,12 @@ export function newestPerRepository(
     return { timeline, archive: candidates[0] ?? null, candidates };
   });
 }
+
+/**
+ * Who made an archive, in words: "this server" for the opening server's own backups (its id survives a
+ * recovery onto another machine, so a host name would mislead), else the producer's host and version.
+ */
+export function madeByWords(archive: CatalogArchive, catalog: Pick<Catalog, 'serverId'>): string {
+  if (archive.serverId !== null && archive.serverId === catalog.serverId) return 'this server';
+  return `${archive.producer.host} ${archive.producer.version}`;
+}

@@ -22,6 +22,8 @@ export interface ExportDeps {
   dataDir: string;
   clock: Clock;
   appInfo: AppInfo;
+  /** This server's id (RepositoryStore.serverId), written into the manifest. */
+  serverId: string;
   clients: ClientsControl | null;
 }
 
@@ -120,6 +122,7 @@ export async function exportRepository(
           startedAt: toLocalIso(request.startedAt),
           finishedAt: toLocalIso(deps.clock.now()),
           producer: { app: deps.appInfo.name, version: deps.appInfo.version, host: os.hostname() },
+          server: { id: deps.serverId },
           trigger: request.trigger,
           clientsPolicy: request.clientsPolicy,
           ...(facts.contentSha256 ? { contentSha256: facts.contentSha256 } : {}),

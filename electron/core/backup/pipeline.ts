@@ -238,7 +238,13 @@ export class BackupPipeline {
       progress({ file });
 
       const exported = await exportRepository(
-        { dataDir: this.deps.dataDir, clock, appInfo: this.deps.appInfo, clients: this.deps.clients() },
+        {
+          dataDir: this.deps.dataDir,
+          clock,
+          appInfo: this.deps.appInfo,
+          serverId: store.serverId(),
+          clients: this.deps.clients(),
+        },
         {
           repository,
           name,

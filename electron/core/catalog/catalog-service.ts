@@ -92,6 +92,7 @@ export class CatalogService {
     return openCatalog(dir, {
       io,
       clock: this.deps.clock,
+      serverId: this.deps.store.serverId(),
       checkedByHistory: (file, sizeBytes) => {
         const known = verified.get(file);
         return known && known.sizeBytes === sizeBytes

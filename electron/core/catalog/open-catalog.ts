@@ -45,6 +45,8 @@ export interface OpenCatalogOptions {
   checkedByHistory?: (file: string, sizeBytes: number) => RecordedCheck | null;
   /** Keep the index beside the archives up to date (default true). */
   writeIndex?: boolean;
+  /** The opening server's id: which archives are its own (Catalog.serverId). */
+  serverId?: string;
 }
 
 export async function openCatalog(folderIn: string, options: OpenCatalogOptions): Promise<Catalog> {
@@ -144,6 +146,7 @@ export async function openCatalog(folderIn: string, options: OpenCatalogOptions)
   others.sort((a, b) => a.name.localeCompare(b.name));
   return {
     folder,
+    serverId: options.serverId ?? null,
     openedAt,
     timelines: buildTimelines(folder, entries, options.checkedByHistory),
     others,
@@ -232,6 +235,7 @@ function buildTimelines(
       revisionCount: m.revisionCount,
       includesHistory: m.includesHistory,
       producer: m.producer,
+      serverId: m.server?.id ?? null,
       renamed: !isArchiveNameOf(e.name, m.repository.name),
       verification: verificationOf(file, e, checkedByHistory),
     };

@@ -1,4 +1,5 @@
 import type { Catalog, CatalogArchive, CatalogTimeline } from '../../shared/contract/catalog';
+import { madeByWords } from '../../shared/catalog-choice';
 import { isFullPath } from '../../shared/full-path';
 import { repositoryKey } from '../../shared/repository-name';
 import { shownText } from '../../shared/shown-text';
@@ -28,7 +29,7 @@ const verifiedWord = (a: CatalogArchive) =>
 
 const table = (rows: string[][]) => formatTable(rows, '  ');
 
-function timelineText(t: CatalogTimeline): string {
+function timelineText(t: CatalogTimeline, catalog: Catalog): string {
   const former = t.formerNames.length
     ? ` (formerly ${t.formerNames.map((n) => `"${shownText(n)}"`).join(', ')})`
     : '';
@@ -41,7 +42,7 @@ function timelineText(t: CatalogTimeline): string {
       formatBytes(a.sizeBytes),
       String(a.itemCount),
       verifiedWord(a),
-      `${shownText(a.producer.host, { max: 40 })} ${shownText(a.producer.version, { max: 20 })}`,
+      shownText(madeByWords(a, catalog), { max: 60 }),
       shownText(a.name, { max: 120 }) + (a.renamed ? '  (renamed)' : ''),
     ]),
   ];
@@ -51,7 +52,7 @@ function timelineText(t: CatalogTimeline): string {
 export function catalogText(catalog: Catalog, timelines: CatalogTimeline[]): string {
   const archives = timelines.reduce((n, t) => n + t.archives.length, 0);
   let out = `Backups in ${catalog.folder}: ${archives} archive${archives === 1 ? '' : 's'} of ${timelines.length} repositor${timelines.length === 1 ? 'y' : 'ies'}.\n`;
-  for (const t of timelines) out += '\n' + timelineText(t);
+  for (const t of timelines) out += '\n' + timelineText(t, catalog);
   if (catalog.others.length) {
     out += `\nOther files (never changed):\n`;
     out += table(

@@ -32,6 +32,11 @@ export const ManifestV1 = z.object({
   startedAt: Text(64),
   finishedAt: Text(64),
   producer: z.object({ app: Text(256), version: Text(64), host: Text(256) }),
+  /**
+   * The server that made it (its id survives a recovery onto another machine): which backups in a shared
+   * folder are a server's own. Absent in older archives.
+   */
+  server: z.object({ id: Text(64) }).optional(),
   trigger: Trigger,
   clientsPolicy: ClientsPolicy,
   /**

@@ -40,6 +40,8 @@ export const CatalogArchive = z.object({
   includesHistory: z.boolean(),
   /** Which server made it: the manifest's producer. */
   producer: z.object({ app: z.string(), version: z.string(), host: z.string() }),
+  /** The id of the server that made it (the manifest's server); null for archives from before it was kept. */
+  serverId: z.string().nullable(),
   /** The file's name is not `<repository>_<time>.zip` of its manifest: renamed, or copied under another name. */
   renamed: z.boolean(),
   verification: Verification,
@@ -84,6 +86,8 @@ export const CatalogIndexState = z.object({
 
 export const Catalog = z.object({
   folder: z.string(),
+  /** The id of the server that opened it: archives carrying it are this server's own backups. */
+  serverId: z.string().nullable(),
   openedAt: z.string(),
   timelines: z.array(CatalogTimeline),
   others: z.array(CatalogOtherFile),

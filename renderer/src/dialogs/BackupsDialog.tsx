@@ -7,6 +7,7 @@ import type {
   CatalogArchive,
   RestoreItemsResult,
 } from '../../../electron/shared/contract/catalog';
+import { madeByWords } from '../../../electron/shared/catalog-choice';
 import { formatSize } from '../../../electron/shared/format-size';
 import { FOLDER_EXAMPLE, fullPathProblem } from '../../../electron/shared/full-path';
 import { sameRepositoryName } from '../../../electron/shared/repository-name';
@@ -165,9 +166,7 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
                       <td className={a.verification.state === 'failed' ? 'bad' : undefined}>
                         {verifiedWords[a.verification.state]}
                       </td>
-                      <td>
-                        {a.producer.host} {a.producer.version}
-                      </td>
+                      <td>{madeByWords(a, catalog)}</td>
                       <td>
                         <Button
                           className="button small"
