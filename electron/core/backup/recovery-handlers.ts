@@ -104,8 +104,8 @@ export function recoveryHandlers(
   recovery: RecoveryJobs,
 ): Pick<CoreHandlers, 'startRecovery' | 'getRecoveryReport'> {
   return {
-    startRecovery: async ({ from, at }) => ({
-      jobId: recovery.start({ from, at: at === undefined ? undefined : Date.parse(at) }).jobId,
+    startRecovery: async ({ from, at, server }) => ({
+      jobId: recovery.start({ from, at: at === undefined ? undefined : Date.parse(at), server }).jobId,
     }),
     getRecoveryReport: async ({ jobId }) => recovery.report(jobId),
   };

@@ -27,6 +27,9 @@ export type RecoveryCandidate =
       file: string;
       startedAt: number;
       repository: { name: string; id: string };
+      /** The server that made it (manifest); null for archives from before servers were named. */
+      serverId: string | null;
+      host: string;
       itemCount: number;
       revisionCount: number;
       sizeBytes: number;
@@ -49,6 +52,8 @@ const fromManifest = (file: string, manifest: ManifestV1, sizeBytes: number): Re
   file,
   startedAt: Date.parse(manifest.startedAt),
   repository: manifest.repository,
+  serverId: manifest.server?.id ?? null,
+  host: manifest.producer.host,
   itemCount: manifest.itemCount,
   revisionCount: manifest.revisionCount,
   sizeBytes,
@@ -75,6 +80,8 @@ export function catalogRecoverySource(
             file: a.file,
             startedAt: Date.parse(a.createdAt),
             repository: { name: a.repository, id: a.repositoryId },
+            serverId: a.serverId,
+            host: a.producer.host,
             itemCount: a.itemCount,
             revisionCount: a.revisionCount,
             sizeBytes: a.sizeBytes,
@@ -164,6 +171,52 @@ export interface RecoveryRequest {
   from: string;
   /** Only archives that started at or before this instant (ms); none: the newest. */
   at?: number;
+  /** Whose backups, when the folder holds several servers' (a shared folder); none: the only one. */
+  server?: string;
+}
+
+const serverOf = (c: RecoveryCandidate): string | null =>
+  c.kind === 'configuration' ? c.archive.manifest.server.id : c.serverId;
+const hostOf = (c: RecoveryCandidate): string =>
+  c.kind === 'configuration' ? c.archive.manifest.producer.host : c.host;
+
+/**
+ * Which server's backups to recover. A folder several servers back up into holds several
+ * configurations: taking the newest would silently make this one whichever server ran last, so the
+ * person chooses. Archives from before servers were named belong to any (their repository ids decide).
+ */
+function chooseServer(candidates: RecoveryCandidate[], wanted: string | undefined, folder: string) {
+  const servers = new Map<string, { host: string; newest: number }>();
+  for (const c of candidates) {
+    const id = serverOf(c);
+    if (id === null) continue;
+    const known = servers.get(id);
+    if (!known || c.startedAt > known.newest) servers.set(id, { host: hostOf(c), newest: c.startedAt });
+  }
+  const listed = () =>
+    [...servers]
+      .sort((a, b) => b[1].newest - a[1].newest)
+      .map(([id, s]) => `${id} (on "${s.host}", newest backup ${toLocalIso(s.newest).replace(/\.\d+/, '')})`)
+      .join('; ');
+  if (wanted !== undefined) {
+    if (!servers.has(wanted))
+      throw new AppFailure(
+        'NOT_FOUND',
+        `${folder} holds no backup of server ${wanted}` +
+          (servers.size ? `; it holds those of: ${listed()}.` : '.'),
+        { server: 'No backup of this server in the folder.' },
+      );
+    return wanted;
+  }
+  // A missing argument (exit 2 in the CLI), beside the Server field in the dialog.
+  if (servers.size > 1)
+    throw new AppFailure(
+      'INVALID_ARGUMENT',
+      `${folder} holds the backups of ${servers.size} servers: ${listed()}. Choose whose to recover ` +
+        '(the Server field, or recover --server ID).',
+      { server: 'Choose one of the servers the folder holds backups of.' },
+    );
+  return servers.keys().next().value ?? null;
 }
 
 /** A data dir is fresh when it holds no repository: nothing a recovery could overwrite or mix with. */
@@ -197,8 +250,10 @@ export async function recoverServer(
   const at = request.at ?? Number.POSITIVE_INFINITY;
   job.progress({ phase: 'preparing', file: folder });
   const { candidates, skipped } = await (deps.source ?? folderScanSource(deps.io)).list(folder, request.at);
+  const server = chooseServer(candidates, request.server, folder);
   const usable = candidates
     .filter((c) => Number.isFinite(c.startedAt) && c.startedAt <= at)
+    .filter((c) => server === null || (serverOf(c) ?? server) === server)
     .sort((a, b) => b.startedAt - a.startedAt || b.file.localeCompare(a.file));
   const configuration = usable.find((c) => c.kind === 'configuration') as
     Extract<RecoveryCandidate, { kind: 'configuration' }> | undefined;
@@ -313,6 +368,8 @@ export async function recoverServer(
     if (job.signal.aborted) throw cancelledFailure();
     job.progress({ phase: 'finishing' });
     if (configuration) applyConfiguration(deps, configuration.archive);
+    // Without a configuration archive, the server its archives name: this one carries on its backups.
+    else if (server !== null) store.adoptServerId(server);
     return report;
   } catch (error) {
     // In one step: what was installed so far goes, so the data dir is fresh for another try.

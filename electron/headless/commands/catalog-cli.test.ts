@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCommand, tempDirs } from '../testing/cli-harness';
@@ -50,7 +51,7 @@ describe('repo-server backups, items, restore-items', () => {
     expect(listed).toMatchObject({ code: 0, err: '' });
     expect(listed.out).toContain(`Backups in ${target}: 2 archives of 2 repositories.`);
     expect(listed.out).toMatch(/^Login Tests: 1 backup$/m);
-    expect(listed.out).toMatch(/cli +\S+ \S+ +1 +verified +\S+ \S+ +Login Tests_\d{4}-.*\.zip/);
+    expect(listed.out).toMatch(/cli +\S+ \S+ +1 +verified +this server +Login Tests_\d{4}-.*\.zip/);
     expect(listed.out).toMatch(/foreign +notes\.txt +Not a Repository Server backup\./);
 
     const one = await run(['backups', '--in', target, 'payments', '--json', '--data-dir', dataDir]);
@@ -94,6 +95,63 @@ describe('repo-server backups, items, restore-items', () => {
       dataDir,
     ]);
     expect(copy.out).toContain('into the new repository "Login Copy"');
+  });
+
+  it('tells this server’s backups from another server’s in a shared folder, also after a recovery elsewhere', async () => {
+    const target = path.join(temp('cli-catalog-shared-'), 'backups');
+    const ours = temp('cli-catalog-ours-');
+    const theirs = temp('cli-catalog-theirs-');
+    for (const [dataDir, name] of [
+      [ours, 'Login Tests'],
+      [theirs, 'Orders'],
+    ] as const) {
+      await withServer(dataDir, (s) =>
+        s.store.create(name).put({ path: 'a', kind: 'data', content: 'x', updatedBy: 'seed' }),
+      );
+      expect((await run(['schedule', '--repos', name, '--target', target, '--data-dir', dataDir])).code).toBe(
+        0,
+      );
+      expect((await run(['backup', '--data-dir', dataDir])).code).toBe(0);
+    }
+    const ourId = await withServer(ours, (s) => s.store.serverId());
+    const json = JSON.parse((await run(['backups', '--json', '--data-dir', ours])).out) as {
+      serverId: string;
+      timelines: Array<{ repository: string; archives: Array<{ serverId: string | null }> }>;
+    };
+    expect(json.serverId).toBe(ourId);
+    const serverOf = (name: string) =>
+      json.timelines.find((t) => t.repository === name)!.archives[0]!.serverId;
+    expect(serverOf('Login Tests')).toBe(ourId);
+    expect(serverOf('Orders')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(serverOf('Orders')).not.toBe(ourId);
+
+    const text = (await run(['backups', '--data-dir', ours])).out;
+    expect(text).toMatch(/verified +this server +Login Tests_/);
+    // The other server's backups name the machine and version that made them, not "this server".
+    expect(text).toMatch(new RegExp(`verified +${os.hostname()} \\S+ +Orders_`));
+
+    // Recovering from the shared folder: taking the newest configuration would silently make this
+    // server whichever ran last, so it asks whose, naming both; the answer recovers only that one's.
+    const recovered = temp('cli-catalog-recovered-');
+    const ambiguous = await run(['recover', '--from', target, '--data-dir', recovered]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.err).toContain(`${target} holds the backups of 2 servers: `);
+    expect(ambiguous.err).toContain(`${ourId} (on "${os.hostname()}", newest backup `);
+    expect(ambiguous.err).toContain('recover --server ID');
+    expect(await withServer(recovered, (s) => s.store.list())).toEqual([]);
+    expect(
+      (await run(['recover', '--from', target, '--server', 'nope', '--data-dir', recovered])).err,
+    ).toMatch(/holds no backup of server nope; it holds those of: /);
+    expect((await run(['recover', '--from', target, '--server', ' ', '--data-dir', recovered])).code).toBe(2);
+    const chosen = await run(['recover', '--from', target, '--server', ourId, '--data-dir', recovered]);
+    expect(chosen).toMatchObject({ code: 0, err: '' });
+    expect(chosen.out).toContain('Restored "Login Tests"');
+    expect(chosen.out).not.toContain('Orders');
+    // The recovered server carries the id on: its old backups are still its own.
+    expect(await withServer(recovered, (s) => s.store.serverId())).toBe(ourId);
+    expect((await run(['backups', '--in', target, '--data-dir', recovered])).out).toMatch(
+      /this server +Login Tests_/,
+    );
   });
 
   it('says what is wrong in one line: a relative archive, no --into, no backups of a name', async () => {

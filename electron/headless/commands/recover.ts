@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { RecoveryReport } from '../../shared/contract/recovery';
+import { ServerId, type RecoveryReport } from '../../shared/contract/recovery';
 import { isAppFailure } from '../../shared/result';
 import { refuseIfServed } from '../../core/data-dir-lock';
 import { CliError } from '../cli-io';
@@ -65,36 +65,43 @@ export function recoveryText(report: RecoveryReport): string {
  * recovery is for a data directory no server holds yet.
  */
 export const recoverCommand: CliCommand = {
-  usage: 'recover --from DIR [--at TIME] [--json]',
+  usage: 'recover --from DIR [--at TIME] [--server ID] [--json]',
   summary: 'recover a fresh data directory from a backup folder (configuration and every repository)',
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(args, {
       from: { type: 'string' },
       at: { type: 'string' },
+      server: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (typeof values.from !== 'string' || values.from.trim() === '')
       throw new CliError('Name the backup folder to recover from: --from DIR.', EXIT.usage);
     const at = typeof values.at === 'string' ? parseAt(values.at) : undefined;
+    let server: string | undefined;
+    if (values.server !== undefined) {
+      const parsed = ServerId.safeParse(values.server);
+      if (!parsed.success) throw new CliError(`--server: ${parsed.error.issues[0]!.message}`, EXIT.usage);
+      server = parsed.data;
+    }
     refuseIfServed(dataDir!, 'A recovery');
-    const server = await openServer(dataDir!);
+    const opened = await openServer(dataDir!);
     try {
       let started;
       try {
-        started = server.recovery.start({ from: path.resolve(values.from), at }, 'cli');
+        started = opened.recovery.start({ from: path.resolve(values.from), at, server }, 'cli');
       } catch (error) {
         if (isAppFailure(error)) throw new CliError(error.message, exitCodeOf(error.code));
         throw error;
       }
       // Ctrl-C cancels: what was restored so far is undone, the data dir is fresh again.
-      void io.untilStopped.then(() => server.backups.jobs.cancel(started.jobId)).catch(() => {});
+      void io.untilStopped.then(() => opened.backups.jobs.cancel(started.jobId)).catch(() => {});
       const result = await started.done;
       if (result.error)
         throw new CliError(
           result.error.message,
           exitCodeOf(result.error.code as Parameters<typeof exitCodeOf>[0]),
         );
-      const report = server.recovery.report(started.jobId)!;
+      const report = opened.recovery.report(started.jobId)!;
       io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : recoveryText(report));
       const failed = failureLine(
         'Recovery of',
@@ -103,7 +110,7 @@ export const recoverCommand: CliCommand = {
       if (failed) throw new CliError(failed, EXIT.failed);
       return EXIT.ok;
     } finally {
-      await server.stop();
+      await opened.stop();
     }
   },
 };

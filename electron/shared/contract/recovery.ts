@@ -22,6 +22,13 @@ export const CONFIGURATION_LEFT_OUT = [
 /** The configuration's own entry in a configuration archive. */
 export const CONFIGURATION_ENTRY = 'configuration.json';
 
+/** A server's id as its backups' manifests carry it (RepositoryStore.serverId). */
+export const ServerId = z
+  .string()
+  .trim()
+  .min(1, 'Enter the id of the server whose backups to recover.')
+  .max(64, 'A server id is at most 64 characters.');
+
 /** The repositories the server had: name and id (an id survives renames; archives name it). */
 export const ConfiguredRepository = z.object({ name: Text(256), id: Text(64) });
 
@@ -89,6 +96,8 @@ export const RecoveryInput = z.object({
     .string()
     .datetime({ offset: true, message: 'Enter a date and time such as 2026-11-20T22:00:00+01:00.' })
     .optional(),
+  /** Whose backups, when the folder holds several servers' (the failure without it names them). */
+  server: ServerId.optional(),
 });
 
 export const recoveryMethods = {

@@ -21,6 +21,8 @@ export function RecoverDialog({ onClose }: { onClose(): void }) {
   const connected = useConnected();
   const [folder, setFolder] = useState('');
   const [at, setAt] = useState('');
+  // Asked only when the folder holds several servers' backups (the job's failure names them).
+  const [server, setServer] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -44,15 +46,33 @@ export function RecoverDialog({ onClose }: { onClose(): void }) {
     setFailure(null);
     if (Object.keys(local).length) return;
     setBusy(true);
-    const started = await api.startRecovery({ from: folder.trim(), ...(atIso ? { at: atIso } : {}) });
+    const started = await api.startRecovery({
+      from: folder.trim(),
+      ...(atIso ? { at: atIso } : {}),
+      ...(server?.trim() ? { server: server.trim() } : {}),
+    });
     setBusy(false);
     if (!started.ok) {
-      setErrors(started.error.fields?.from ? { from: started.error.fields.from } : {});
+      const fields = started.error.fields ?? {};
+      setErrors({
+        ...(fields.from ? { from: fields.from } : {}),
+        ...(fields.server ? { server: fields.server } : {}),
+      });
       setFailure(started.error.message);
       return;
     }
     setJobId(started.value.jobId);
   };
+
+  // A recovery that needs another answer (whose backups, in a shared folder) goes back to the form,
+  // with the question beside its field and the reason, naming the servers, where the buttons are.
+  const needsAnswer = result?.status === 'failed' && result.error?.code === 'INVALID_ARGUMENT';
+  const showForm = !jobId || needsAnswer;
+  const askServer = server !== null || needsAnswer;
+  const serverError =
+    errors.server ??
+    (needsAnswer && !server?.trim() ? 'Enter the id of the server whose backups to recover.' : undefined);
+  const failureShown = failure ?? (needsAnswer ? (result.error?.message ?? null) : null);
 
   // Once the job ended: its summary (a failed or cancelled one has none; its message says why).
   const done = result?.status === 'done';
@@ -77,12 +97,12 @@ export function RecoverDialog({ onClose }: { onClose(): void }) {
       dismissable={!running}
       footer={
         <>
-          <FormError message={failure} />
+          <FormError message={failureShown} />
           {running ? (
             <Button className="button" onPress={() => void api.cancelJob({ jobId: jobId! })}>
               Cancel
             </Button>
-          ) : jobId ? (
+          ) : !showForm ? (
             <Button className="button primary" onPress={onClose}>
               Close
             </Button>
@@ -99,7 +119,7 @@ export function RecoverDialog({ onClose }: { onClose(): void }) {
         </>
       }
     >
-      {!jobId ? (
+      {showForm ? (
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -153,6 +173,19 @@ export function RecoverDialog({ onClose }: { onClose(): void }) {
             placeholder="2026-11-20 22:00"
             description="Leave empty for the newest backups; a date and time picks the newest backups not after it."
           />
+          {askServer && (
+            <TextInput
+              label="Server id"
+              value={server ?? ''}
+              onChange={(v) => {
+                setServer(v);
+                setErrors(({ server: _s, ...rest }) => rest);
+              }}
+              error={serverError}
+              autoFocus
+              description="The folder holds the backups of several servers; the message below names them."
+            />
+          )}
         </form>
       ) : !result ? (
         jobs.ended.includes(jobId) ? (
@@ -191,8 +224,8 @@ function RecoverySummary({ report }: { report: RecoveryReport }) {
           <strong>Configuration</strong>{' '}
           {report.configuration ? (
             <>
-              from {formatDateTime(report.configuration.startedAt)}{' '}
-              <code className="path">{fileName(report.configuration.file)}</code>
+              from {formatDateTime(report.configuration.startedAt)} (
+              <code className="path">{fileName(report.configuration.file)}</code>).
               <span className="muted"> Not in any backup: {report.configuration.leftOut.join('; ')}.</span>
             </>
           ) : (
@@ -204,7 +237,7 @@ function RecoverySummary({ report }: { report: RecoveryReport }) {
         {report.restored.map((r) => (
           <li className="job-row" key={r.name}>
             <span className="badge ok">OK</span> <strong>{r.name}</strong> from {formatDateTime(r.startedAt)},{' '}
-            {r.itemCount} items <code className="path">{fileName(r.file)}</code>
+            {r.itemCount} items (<code className="path">{fileName(r.file)}</code>)
             {r.olderThanNewest && (
               <span className="cell-error">
                 {' '}
