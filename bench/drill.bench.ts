@@ -3,7 +3,9 @@
 // install: what a restore costs anyway) and what an administrator would script by hand (`unzip` the
 // snapshot, `sqlite3 … 'PRAGMA integrity_check'`). Also the backup's extra cost of the content digest
 // (one more read of the items, in the snapshot's worker). `npm run bench:drill [-- --size 128]`.
-import { execFileSync } from 'node:child_process';
+// The drill and the import each run in a process of their own, so neither inherits the heap and page
+// cache the other grew: its peak RSS is that process's high-water mark above its level before the work.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +14,18 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createServer } from '../electron/core/create-server';
 import { drillArchive } from '../electron/core/backup/restore-drill';
+import { below, figure } from './figures';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '500' },
+    // Internal: one measured step in a process of its own (see measureApart).
+    measure: { type: 'string' },
+    file: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'repository-id': { type: 'string' },
+  },
+});
 const SIZE_MB = Number(values.size);
 const ITEM_BYTES = 64 * 1024;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -35,6 +47,68 @@ async function measured<T>(
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage.rss());
   return { value, seconds, peakRssMb: mb(peak - base) };
+}
+
+interface Measured {
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** One step (`drill` or `import` of `file`) in a new process over `dataDir`: its time and its peak RSS. */
+function measureApart(
+  step: 'drill' | 'import',
+  file: string,
+  dataDir: string,
+  repositoryId: string,
+): Measured {
+  const child = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      process.argv[1]!,
+      '--measure',
+      step,
+      '--file',
+      file,
+      '--data-dir',
+      dataDir,
+      '--repository-id',
+      repositoryId,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (child.status !== 0) throw new Error(`${step} stopped: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Measured;
+}
+
+/** In the child: the step, then its time and (maxRSS − RSS before it) on stdout. */
+async function measureHere(step: string, file: string, dataDir: string, repositoryId: string) {
+  const server = await createServer({
+    dataDir,
+    appInfo: { name: 'bench', version: '0' },
+    host: 'headless',
+    logger: quiet,
+  });
+  globalThis.gc?.();
+  const before = process.memoryUsage.rss();
+  const start = performance.now();
+  if (step === 'drill') {
+    const io = server.backups.sourceIo();
+    await drillArchive({ dataDir, io }, { file, repository: { name: 'Bench', id: repositoryId } }, job);
+    io.close();
+  } else {
+    const r = await server.backups.startImportJob({
+      file,
+      targetName: 'Bench copy',
+      onConflict: 'replace',
+      includeHistory: true,
+    }).done;
+    if (r.error) throw new Error(r.error.message);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const peakRssMb = mb(process.resourceUsage().maxRSS * 1024 - before);
+  await server.stop();
+  console.log(JSON.stringify({ seconds, peakRssMb }));
 }
 
 /** The content digest alone over a database file, in a worker as the snapshot's worker computes it. */
@@ -109,25 +183,14 @@ async function main() {
   console.log(`archive: ${mb(fs.statSync(file).size).toFixed(0)} MB (${path.basename(file)})`);
 
   const digest = await digestSeconds(dbFile);
+  const repositoryId = repo.id;
+  await server.stop();
 
   // 1. The drill: verify + rebuild through the untrusted path + integrity, counts, digest; temp removed.
-  const io = server.backups.sourceIo();
-  const drill = await measured(() =>
-    drillArchive({ dataDir, io }, { file, repository: { name: 'Bench', id: repo.id } }, job),
-  );
-  io.close();
+  const drill = measureApart('drill', file, dataDir, repositoryId);
   const leftover = fs.readdirSync(path.join(dataDir, 'tmp'));
-
   // 2. Baseline: the plain import of the same archive (what restoring it costs in any case).
-  const imported = await measured(async () => {
-    const r = await server.backups.startImportJob({
-      file,
-      targetName: 'Bench copy',
-      onConflict: 'fail',
-      includeHistory: true,
-    }).done;
-    if (r.error) throw new Error(r.error.message);
-  });
+  const imported = measureApart('import', file, dataDir, repositoryId);
 
   // 3. Baseline: by hand, unzip the snapshot and let sqlite3 check it (no manifest, no rebuild, no counts).
   const scratch = tempDir('unzip');
@@ -142,11 +205,11 @@ async function main() {
     if (answer !== 'ok') throw new Error(answer);
   });
 
-  const row = (label: string, r: { seconds: number; peakRssMb: number }) =>
-    `${label.padEnd(44)} ${r.seconds.toFixed(2).padStart(7)} s  ${r.peakRssMb.toFixed(0).padStart(5)} MB peak RSS increase`;
+  const row = (label: string, r: { seconds: number; peakRssMb: number | null }) =>
+    `${label.padEnd(44)} ${r.seconds.toFixed(2).padStart(7)} s  ${r.peakRssMb === null ? '    —' : r.peakRssMb.toFixed(0).padStart(5)} MB peak RSS increase`;
   console.log(row('restore drill (verify, rebuild, check, remove)', drill));
   console.log(row('baseline: plain import of the same archive', imported));
-  console.log(row('baseline: unzip + sqlite3 integrity_check', { ...byHand, peakRssMb: NaN }));
+  console.log(row('baseline: unzip + sqlite3 integrity_check', { ...byHand, peakRssMb: null }));
   console.log(`drill / import: ${(drill.seconds / imported.seconds).toFixed(2)}× time`);
   console.log(
     `drill / by hand: ${(drill.seconds / byHand.seconds).toFixed(2)}× time (by hand checks far less; its memory is another process's)`,
@@ -156,11 +219,27 @@ async function main() {
     `left in the temp area after the drill: ${leftover.length === 0 ? 'nothing' : leftover.join(', ')}`,
   );
 
-  await server.stop();
+  figure({
+    name: `restore drill of a ${SIZE_MB} MB repository, time vs plain import`,
+    value: drill.seconds / imported.seconds,
+    unit: 'x',
+    baseline: `import ${imported.seconds.toFixed(1)} s; drill ${drill.seconds.toFixed(1)} s`,
+  });
+  figure({
+    name: `restore drill of a ${SIZE_MB} MB repository, peak RSS increase`,
+    value: drill.peakRssMb,
+    unit: 'MB',
+    baseline: `import ${imported.peakRssMb.toFixed(0)} MB`,
+    goal: '< 64 MB',
+    met: below(drill.peakRssMb, 64),
+  });
   for (const dir of [dataDir, out, scratch]) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((error: unknown) => {
+(values.measure
+  ? measureHere(values.measure, values.file!, values['data-dir']!, values['repository-id']!)
+  : main()
+).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
