@@ -155,6 +155,41 @@ export class BackupHistory {
       );
   }
 
+  /**
+   * A backup made before this history began, as its archive's manifest says: one a recovered server
+   * was restored from (its predecessor's, under the id it took). Verified in full by that restore, so
+   * "last backup", overdue and the catalog's "verified" count it, instead of "never".
+   */
+  recordPastBackup(entry: {
+    trigger: Trigger;
+    repository: string;
+    file: string;
+    startedAt: number;
+    finishedAt: number;
+    sizeBytes: number;
+    archive: ArchiveIdentity;
+  }): number {
+    const finishedAt = Number.isFinite(entry.finishedAt) ? entry.finishedAt : entry.startedAt;
+    const result = this.db
+      .prepare(
+        `INSERT INTO backup_history (kind, trigger, repository, file, started_at, finished_at, duration_ms,
+           status, size_bytes, archive, progress_at)
+         VALUES ('backup', ?, ?, ?, ?, ?, ?, 'ok', ?, ?, ?)`,
+      )
+      .run(
+        entry.trigger,
+        entry.repository,
+        entry.file,
+        entry.startedAt,
+        finishedAt,
+        Math.max(0, finishedAt - entry.startedAt),
+        entry.sizeBytes,
+        JSON.stringify(entry.archive),
+        finishedAt,
+      );
+    return Number(result.lastInsertRowid);
+  }
+
   /** A run that did not happen, and why: a slot skipped, a repository left out of a cancelled run. */
   recordNotRun(entry: {
     kind: JobKind;

@@ -1,6 +1,7 @@
 import type { CoreHandlers } from '../../shared/contract';
 import type { RecoveryReport } from '../../shared/contract/recovery';
 import { isAppFailure } from '../../shared/result';
+import { toLocalIso } from '../clock';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import type { BackupService } from './backup-service';
@@ -60,6 +61,16 @@ export class RecoveryJobs {
               settings: this.deps.settings,
               io,
               source: this.deps.sourceFor?.(io),
+              onRestoredFrom: ({ repository, archive }) =>
+                backups.history.recordPastBackup({
+                  trigger: archive.trigger,
+                  repository,
+                  file: archive.file,
+                  startedAt: archive.startedAt,
+                  finishedAt: archive.finishedAt,
+                  sizeBytes: archive.sizeBytes,
+                  archive: { repositoryId: archive.repository.id, startedAt: toLocalIso(archive.startedAt) },
+                }),
             },
             request,
             job,

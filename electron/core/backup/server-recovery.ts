@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ManifestV1 } from '../../shared/contract/archives';
+import type { ManifestV1, Trigger } from '../../shared/contract/archives';
 import type { Catalog } from '../../shared/contract/catalog';
 import { newestPerRepository } from '../../shared/catalog-choice';
 import type { RecoveryReport } from '../../shared/contract/recovery';
@@ -26,6 +26,8 @@ export type RecoveryCandidate =
       kind: 'repository';
       file: string;
       startedAt: number;
+      finishedAt: number;
+      trigger: Trigger;
       repository: { name: string; id: string };
       /** The server that made it (manifest); null for archives from before servers were named. */
       serverId: string | null;
@@ -51,6 +53,8 @@ const fromManifest = (file: string, manifest: ManifestV1, sizeBytes: number): Re
   kind: 'repository',
   file,
   startedAt: Date.parse(manifest.startedAt),
+  finishedAt: Date.parse(manifest.finishedAt),
+  trigger: manifest.trigger,
   repository: manifest.repository,
   serverId: manifest.server?.id ?? null,
   host: manifest.producer.host,
@@ -79,6 +83,8 @@ export function catalogRecoverySource(
             kind: 'repository',
             file: a.file,
             startedAt: Date.parse(a.createdAt),
+            finishedAt: Date.parse(a.finishedAt),
+            trigger: a.trigger,
             repository: { name: a.repository, id: a.repositoryId },
             serverId: a.serverId,
             host: a.producer.host,
@@ -165,7 +171,14 @@ export interface RecoveryDeps {
   settings: SettingsService;
   io: TargetFs;
   source?: RecoverySource;
+  /**
+   * Told, once the whole recovery succeeded, of each archive a repository was restored from: a backup
+   * of this server (it takes the old one's id), verified in full just now, which its history records.
+   */
+  onRestoredFrom?: (restored: { repository: string; archive: RepositoryCandidate }) => void;
 }
+
+export type RepositoryCandidate = Extract<RecoveryCandidate, { kind: 'repository' }>;
 
 export interface RecoveryRequest {
   from: string;
@@ -257,9 +270,7 @@ export async function recoverServer(
     .sort((a, b) => b.startedAt - a.startedAt || b.file.localeCompare(a.file));
   const configuration = usable.find((c) => c.kind === 'configuration') as
     Extract<RecoveryCandidate, { kind: 'configuration' }> | undefined;
-  const archives = usable.filter((c) => c.kind === 'repository') as Array<
-    Extract<RecoveryCandidate, { kind: 'repository' }>
-  >;
+  const archives = usable.filter((c) => c.kind === 'repository') as RepositoryCandidate[];
   if (!configuration && archives.length === 0) {
     throw new AppFailure(
       'NOT_FOUND',
@@ -296,6 +307,7 @@ export async function recoverServer(
   const totalBytes = plans.reduce((sum, p) => sum + (p.archives[0]?.sizeBytes ?? 0), 0);
   let doneBytes = 0;
   const installed: string[] = [];
+  const restoredFrom: Array<{ repository: string; archive: RepositoryCandidate }> = [];
   try {
     for (const plan of plans) {
       const { repository } = plan;
@@ -339,6 +351,7 @@ export async function recoverServer(
             },
           );
           installed.push(result.restoredAs);
+          restoredFrom.push({ repository: result.restoredAs, archive: candidate });
           report.restored.push({
             name: result.restoredAs,
             file: candidate.file,
@@ -370,6 +383,7 @@ export async function recoverServer(
     if (configuration) applyConfiguration(deps, configuration.archive);
     // Without a configuration archive, the server its archives name: this one carries on its backups.
     else if (server !== null) store.adoptServerId(server);
+    for (const r of restoredFrom) deps.onRestoredFrom?.(r);
     return report;
   } catch (error) {
     // In one step: what was installed so far goes, so the data dir is fresh for another try.

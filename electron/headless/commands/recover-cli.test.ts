@@ -105,6 +105,22 @@ describe('repo-server recover', () => {
     }
     expect(fs.readFileSync(path.join(fresh, 'settings.json'), 'utf8')).not.toContain(TOKEN);
 
+    // The archives it was restored from are its backups (it took the old server's id), verified just
+    // now: the status counts them (no "never backed up", no overdue alarm) and the catalog says verified.
+    const status = JSON.parse((await run(['status', '--json', '--data-dir', fresh])).out) as {
+      perRepository: Array<{ name: string; lastGoodAt: string | null; overdue: boolean }>;
+    };
+    for (const name of NAMES) {
+      const state = status.perRepository.find((r) => r.name === name)!;
+      expect(state.overdue).toBe(false);
+      expect(Date.parse(state.lastGoodAt!)).toBeGreaterThan(source.between);
+    }
+    const catalog = JSON.parse((await run(['backups', '--json', '--data-dir', fresh])).out) as {
+      timelines: Array<{ repository: string; archives: Array<{ verification: { source: string } }> }>;
+    };
+    for (const t of catalog.timelines)
+      expect(t.archives[0]!.verification.source, t.repository).toBe('history');
+
     // --at between the two backups: the first set, without the item added later.
     const older = temp('recover-at-');
     const atOlder = await run([
