@@ -10,6 +10,7 @@ import {
   ConfigurationManifestV1,
   ServerConfiguration,
 } from '../../shared/contract/recovery';
+import { JsonTooDeepError, parseBoundedJson } from '../../shared/bounded-json';
 import { AppFailure } from '../../shared/result';
 import type { AppInfo } from '../app-info';
 import { toLocalIso, type Clock } from '../clock';
@@ -191,9 +192,14 @@ async function unzipSmall(file: string, bytes: Buffer, limit: number): Promise<M
 export function parseConfigurationManifest(file: string, text: string): ConfigurationManifestV1 {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
-  } catch {
-    throw invalid(file, 'its manifest.json is not valid JSON.');
+    raw = parseBoundedJson(text);
+  } catch (error) {
+    throw invalid(
+      file,
+      error instanceof JsonTooDeepError
+        ? `its manifest.json is ${error.message}: not a manifest of ours.`
+        : 'its manifest.json is not valid JSON.',
+    );
   }
   const parsed = ConfigurationManifestV1.safeParse(raw);
   if (!parsed.success) {
@@ -227,9 +233,14 @@ export async function readConfigArchive(io: TargetFs, file: string): Promise<Con
   if (!data) throw invalid(file, `no ${CONFIGURATION_ENTRY}.`);
   let raw: unknown;
   try {
-    raw = JSON.parse(data.toString('utf8'));
-  } catch {
-    throw invalid(file, `${CONFIGURATION_ENTRY} is not valid JSON.`);
+    raw = parseBoundedJson(data.toString('utf8'));
+  } catch (error) {
+    throw invalid(
+      file,
+      error instanceof JsonTooDeepError
+        ? `${CONFIGURATION_ENTRY} is ${error.message}: not a configuration of ours.`
+        : `${CONFIGURATION_ENTRY} is not valid JSON.`,
+    );
   }
   const configuration = ServerConfiguration.safeParse(raw);
   if (!configuration.success) {

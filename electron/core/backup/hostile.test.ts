@@ -216,6 +216,18 @@ describe('hostile and broken archives', () => {
     expect(verified.manifest).toBeNull();
   });
 
+  it('a manifest nested 20,000 levels deep (40 KB, under the 64 KiB cap) is refused unparsed, in words', async () => {
+    const deep = JSON.stringify({ ...manifest, note: 0 }).replace(
+      '"note":0',
+      `"note":${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+    );
+    await expectRefused(
+      buildZip([snapshotEntry(), { name: MANIFEST_ENTRY, data: Buffer.from(deep) }]),
+      'INVALID_ARCHIVE',
+      /manifest\.json is nested deeper than 32 levels: not a manifest of ours\.$/,
+    );
+  });
+
   it('an empty file is refused in words, not with the zip library’s', async () => {
     await expectRefused(
       Buffer.alloc(0),

@@ -1,4 +1,5 @@
 import { ManifestV1 } from '../../shared/contract/archives';
+import { JsonTooDeepError, parseBoundedJson } from '../../shared/bounded-json';
 import { AppFailure } from '../../shared/result';
 
 // Archive format v1 (ARCHITECTURE §5): what its entries are called and how its manifest is read.
@@ -30,9 +31,15 @@ export function archiveFileName(repository: string, startedAtMs: number, suffix 
 export function parseManifest(text: string): ManifestV1 {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new AppFailure('INVALID_ARCHIVE', 'The archive’s manifest.json is not valid JSON.');
+    // Bounded: the archive is anyone's file, and a deeply nested value overflows whatever walks it.
+    raw = parseBoundedJson(text);
+  } catch (error) {
+    throw new AppFailure(
+      'INVALID_ARCHIVE',
+      error instanceof JsonTooDeepError
+        ? `The archive’s manifest.json is ${error.message}: not a manifest of ours.`
+        : 'The archive’s manifest.json is not valid JSON.',
+    );
   }
   const head = raw as { format?: unknown; formatVersion?: unknown; kind?: unknown } | null;
   if (typeof head !== 'object' || head === null || head.format !== ARCHIVE_FORMAT) {

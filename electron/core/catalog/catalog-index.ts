@@ -2,6 +2,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ManifestV1 } from '../../shared/contract/archives';
+import { parseBoundedJson } from '../../shared/bounded-json';
 import { AppFailure } from '../../shared/result';
 import type { TargetFs } from '../backup/target-fs';
 
@@ -86,7 +87,8 @@ export async function readIndex(io: TargetFs, folder: string): Promise<IndexRead
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Bounded: anyone who can write the folder writes this file.
+    raw = parseBoundedJson(text);
   } catch {
     return { state: 'unreadable' };
   }

@@ -206,6 +206,14 @@ describe('openCatalog', () => {
     const afterGarbage = await open();
     expect(afterGarbage.index).toMatchObject({ found: 'unreadable', filesRead: 9, written: true });
     expect(shape(afterGarbage)).toEqual(shape(good));
+    // Nested 50,000 deep (anyone who can write the folder can write this): refused unparsed, rebuilt.
+    fs.writeFileSync(
+      indexFile,
+      `{"format":"repo-server-catalog","formatVersion":1,"files":${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
+    );
+    const afterDeep = await open();
+    expect(afterDeep.index).toMatchObject({ found: 'unreadable', filesRead: 9, written: true });
+    expect(shape(afterDeep)).toEqual(shape(good));
 
     // An index that lists a file with another repository's manifest under a stale stamp is not believed.
     const text = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as {
