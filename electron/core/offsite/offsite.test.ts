@@ -63,7 +63,9 @@ describe('offsite copies over SFTP', () => {
       expect.objectContaining({ name: 'Alpha', pending: 0, checkedBy: 'remote-command', alert: false }),
     ]);
     expect(status.perRepository[0]!.lastCopiedAt).not.toBeNull();
-  });
+    // Three scheduled runs a second apart, each copied and read back over SSH: 20 s alone, more while
+    // the other test files share the two cores.
+  }, 90_000);
 
   it('sshd killed mid-upload: the copy is retried, resumes and completes after sshd returns; no final-named partial', async () => {
     const w = await world({ repositories: { Big: { randomMb: 40 } } });
