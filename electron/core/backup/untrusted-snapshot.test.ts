@@ -154,7 +154,7 @@ describe('a hostile snapshot is refused, naming its first problem, and the exist
     await expectRefused(
       (db) => db.exec('DROP TABLE items; CREATE TABLE items (path TEXT PRIMARY KEY, body TEXT)'),
       'INVALID_ARCHIVE',
-      'its table "items" has the columns (path, body) where a repository at schema 2 has (path, kind, content, encoding, version, updated_at, updated_by)',
+      'its table "items" has the columns (path, body) where a repository at schema 3 has (path, kind, content, encoding, version, updated_at, updated_by)',
     );
   });
 
@@ -215,7 +215,7 @@ describe('a hostile snapshot is refused, naming its first problem, and the exist
     await expectRefused(
       (db) => db.exec('PRAGMA user_version = 99'),
       'UNSUPPORTED_VERSION',
-      'the snapshot was made by a newer version of Repository Server (schema version 99; this one reads up to 2). Update the application to restore it.',
+      'the snapshot was made by a newer version of Repository Server (schema version 99; this one reads up to 3). Update the application to restore it.',
     );
   });
 
@@ -294,8 +294,8 @@ describe('a sound snapshot', () => {
       label: 'x.zip',
     });
     expect(withHistory).toEqual({
-      schemaVersion: 2,
-      sourceSchemaVersion: 2,
+      schemaVersion: 3,
+      sourceSchemaVersion: 3,
       items: realManifest.itemCount,
       revisions: realManifest.revisionCount,
     });
@@ -329,8 +329,8 @@ describe('a sound snapshot', () => {
     const source = path.join(dir, 'source.sqlite');
     fs.writeFileSync(source, realSnapshot);
     const addTags: Migration = {
-      version: 3,
-      name: '003-tags',
+      version: 4,
+      name: '004-tags',
       up: (db) => db.exec("ALTER TABLE items ADD COLUMN tags TEXT NOT NULL DEFAULT ''"),
     };
     const target = path.join(dir, 'rebuilt.sqlite');
@@ -340,8 +340,8 @@ describe('a sound snapshot', () => {
       migrations: [...repositoryMigrations, addTags],
     });
     expect(rebuilt).toMatchObject({
-      schemaVersion: 3,
-      sourceSchemaVersion: 2,
+      schemaVersion: 4,
+      sourceSchemaVersion: 3,
       items: realManifest.itemCount,
     });
     const db = new DatabaseSync(target, { readOnly: true });
@@ -352,19 +352,24 @@ describe('a sound snapshot', () => {
     const v1 = path.join(dir, 'v1.sqlite');
     fs.writeFileSync(v1, realSnapshot);
     const old = new DatabaseSync(v1);
-    old.exec('DROP INDEX items_by_updated_at; DROP INDEX revisions_by_replaced_at; PRAGMA user_version = 1');
+    old.exec(
+      'DROP INDEX items_listing; DROP INDEX items_by_updated_at; DROP INDEX revisions_by_replaced_at; PRAGMA user_version = 1',
+    );
     old.close();
     const fromV1 = path.join(dir, 'from-v1.sqlite');
     expect(
       await rebuildUntrustedSnapshot(v1, fromV1, { includeHistory: true, label: 'x.zip' }),
-    ).toMatchObject({ schemaVersion: 2, sourceSchemaVersion: 1, items: realManifest.itemCount });
+    ).toMatchObject({ schemaVersion: 3, sourceSchemaVersion: 1, items: realManifest.itemCount });
     const migrated = new DatabaseSync(fromV1, { readOnly: true });
     expect(
       migrated
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_%' ORDER BY name")
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
         .all(),
     ).toEqual([
       { name: 'items_by_updated_at' },
+      { name: 'items_listing' },
       { name: 'revisions_by_path' },
       { name: 'revisions_by_replaced_at' },
     ]);

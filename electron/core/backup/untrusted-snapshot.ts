@@ -240,11 +240,12 @@ async function copyRows(
   const revision = table === 'revisions';
   const key = revision ? 'id' : 'rowid';
   const extra = revision ? ', replaced_at, deleted' : '';
-  // Content longer than an item may be is not even read: its size says enough.
+  // Content longer than an item may be is not even read: its size says enough. octet_length, not
+  // length(CAST(content AS BLOB)): SQLite answers it from the record header; the cast copies the value.
   const page = source.prepare(
     `SELECT ${key} AS n, path, kind, encoding, version, updated_at, updated_by${extra},
-            typeof(content) AS type, length(CAST(content AS BLOB)) AS size,
-            CASE WHEN length(CAST(content AS BLOB)) <= ${MAX_ITEM_CONTENT_BYTES} THEN content END AS content
+            typeof(content) AS type, octet_length(content) AS size,
+            CASE WHEN octet_length(content) <= ${MAX_ITEM_CONTENT_BYTES} THEN content END AS content
      FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`,
   );
   const insert = target.prepare(

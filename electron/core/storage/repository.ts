@@ -110,6 +110,8 @@ export class Repository {
     };
   }
 
+  // Answered from the covering index items_listing (migration 003) without reading the items: the size
+  // expression must stay exactly the index's.
   list(prefix?: string): ItemSummary[] {
     const rows = (
       prefix

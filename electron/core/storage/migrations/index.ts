@@ -1,10 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { initial } from './001-initial';
 import { timeIndexes } from './002-time-indexes';
+import { listingIndex } from './003-listing-index';
 import { runMigrations, type Migration } from './runner';
 
 /** Every repository schema step, in order. Append one line per new migration file. */
-export const repositoryMigrations: readonly Migration[] = [initial, timeIndexes];
+export const repositoryMigrations: readonly Migration[] = [initial, timeIndexes, listingIndex];
 
 export const CURRENT_SCHEMA_VERSION = repositoryMigrations.at(-1)!.version;
 
