@@ -169,8 +169,20 @@ export function BackupStatusPanel({
 
 /** "Last restore test: all 4 repositories OK, 2 d ago", or which failed and why. */
 function RestoreTestFact({ drill, now }: { drill: RestoreDrillStatus; now: number }) {
+  const api = useApi();
+  const connected = useConnected();
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const headline = drillHeadline(drill);
   const failed = failedDrills(drill).length > 0;
+  // By hand, whatever the setting: the newest verified backup of each repository, restored and checked.
+  const testNow = async () => {
+    setStarting(true);
+    setError(null);
+    const started = await api.runRestoreDrill({ trigger: 'manual' });
+    setStarting(false);
+    if (!started.ok) setError(started.error.message);
+  };
   return (
     <>
       <dt>Restore test</dt>
@@ -187,6 +199,17 @@ function RestoreTestFact({ drill, now }: { drill: RestoreDrillStatus; now: numbe
         )}
         {!drill.running && drill.nextRunAt && (
           <span className="muted"> · next {formatRelative(drill.nextRunAt, now)}</span>
+        )}{' '}
+        {!drill.running && (
+          <Button className="button small" isDisabled={starting || !connected} onPress={() => void testNow()}>
+            Test restore now
+          </Button>
+        )}
+        {error && (
+          <span className="cell-error" role="alert">
+            {' '}
+            {error}
+          </span>
         )}
       </dd>
     </>

@@ -99,7 +99,7 @@ function ScheduleForm({
   };
   // Number fields commit on blur, i.e. as OK is pressed: clearing their error then would move OK from
   // under the pointer and lose the click. save() checks them again instead.
-  const setNumber = (key: 'graceMinutes' | 'keepLast', value: number) =>
+  const setNumber = (key: 'graceMinutes' | 'keepLast' | 'drillEveryDays', value: number) =>
     setForm((f) => ({ ...f, [key]: value }));
   const settings: BackupSettings = { ...form, times: times.map((t) => normalizeTime(t.value)) };
   const validTimes = settings.times.filter(isTime);
@@ -426,6 +426,29 @@ function ScheduleForm({
 
         {/* Where the backups also go: its own dialog, one line here (in the room under "If in use"). */}
         <div className="sched-offsite">
+          <div className="keep-row">
+            {/* A backup is worth what its restore is: restored in the data folder, checked, removed. */}
+            <Checkbox
+              className="checkbox"
+              isSelected={form.drillEveryDays !== null}
+              onChange={(on) => set('drillEveryDays', on ? 7 : null)}
+            >
+              <span className="box" aria-hidden="true" />
+              Test-restore the newest backup of each repository
+            </Checkbox>
+            {form.drillEveryDays !== null && (
+              <div className="inline-number" data-field="drillEveryDays">
+                <NumberInput
+                  label="Every (days)"
+                  value={form.drillEveryDays}
+                  minValue={1}
+                  maxValue={365}
+                  onChange={(v) => setNumber('drillEveryDays', v)}
+                  error={errors.drillEveryDays}
+                />
+              </div>
+            )}
+          </div>
           <OffsiteRow />
         </div>
 
@@ -481,6 +504,7 @@ const FIELD_LABELS: Array<[key: string, label: string]> = [
   ['graceMinutes', 'Warn the clients'],
   ['keepLast', 'Keep the newest backups'],
   ['compression', 'Compression'],
+  ['drillEveryDays', 'Test-restore every'],
 ];
 
 const labelOf = (key: string) => {
