@@ -113,3 +113,72 @@ test('a folder that does not exist is said in the dialog; a relative one is refu
   await dialog.getByRole('button', { name: 'Open', exact: true }).click();
   await expect(dialog.getByRole('alert')).toHaveText('The folder /nonexistent/backups does not exist.');
 });
+
+test('“which backup still had modules/login?”: searched across the folder from the keyboard, browsed with it chosen, restored', async ({
+  page,
+  server,
+}) => {
+  await seedRepository(server, 'Login Tests', [
+    { path: 'modules/login', kind: 'module', versions: ['open the page\n', 'type the user\n'] },
+    { path: 'modules/logout', kind: 'module', versions: ['press logout\n'] },
+  ]);
+  const folder = tempFolder('e2e-backups-find');
+  const beforeAny = new Date(Date.now() - 60_000);
+  await exportForSetup(server, ['Login Tests'], folder);
+  await putItems(server, 'Login Tests', [
+    { path: 'modules/login', kind: 'module', versions: ['broken edit\n'] },
+  ]);
+
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(server.url);
+  const dialog = await openBackups(page, folder);
+  await expect(dialog.getByRole('table', { name: 'Backups of Login Tests' })).toBeVisible();
+  const find = dialog.getByRole('textbox', { name: 'Find an item in every backup' });
+  // Empty: said beside the field, nothing asked.
+  await find.focus();
+  await page.keyboard.press('Enter');
+  await expect(dialog).toContainText('Enter the path of an item, such as modules/login.');
+  await page.keyboard.type('modules/login');
+  await page.keyboard.press('Enter');
+  const versions = dialog.getByRole('table', { name: 'Backups holding modules/login' });
+  await expect(versions.getByRole('row')).toHaveCount(2);
+  await expect(versions.getByRole('row').nth(1)).toContainText('Login Tests');
+  await expect(versions.getByRole('cell', { name: '2', exact: true })).toBeVisible();
+  await page.screenshot({ path: 'test-results/backups-find-1280x800.png' });
+  await page.setViewportSize({ width: 900, height: 650 });
+  await page.screenshot({ path: 'test-results/backups-find-900x650.png' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  expect(await seriousAxeViolations(page)).toEqual([]);
+
+  // Before any backup was taken: none, and it says how many it looked in.
+  const pad = (n: number) => String(n).padStart(2, '0');
+  await dialog
+    .getByRole('textbox', { name: 'Taken before (optional)' })
+    .fill(
+      `${beforeAny.getFullYear()}-${pad(beforeAny.getMonth() + 1)}-${pad(beforeAny.getDate())} ${pad(beforeAny.getHours())}:${pad(beforeAny.getMinutes())}`,
+    );
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByTestId('item-versions')).toContainText(
+    'No backup taken before that time holds modules/login',
+  );
+  await dialog.getByRole('textbox', { name: 'Taken before (optional)' }).fill('');
+  await page.keyboard.press('Enter');
+  const browse = versions.getByRole('button', { name: /Browse the backup of .* at version 2/ });
+  await browse.focus();
+  await page.keyboard.press('Enter');
+
+  // The backup opens with the item found, and only it, chosen: Restore is one press away.
+  const items = dialog.getByRole('table', { name: 'Items' });
+  await expect(dialog.getByRole('textbox', { name: 'Filter by path' })).toHaveValue('modules/login');
+  await expect(items.getByRole('checkbox', { name: 'Restore modules/login' })).toBeChecked();
+  await dialog.getByRole('button', { name: 'Restore 1 item' }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'Restored into' })).toHaveText(
+    'Restored into “Login Tests”: modules/login as version 4.',
+  );
+  const client = await connectClient(server, 'Login Tests');
+  try {
+    expect(await client.get('modules/login')).toMatchObject({ version: 4, content: 'type the user\n' });
+  } finally {
+    await client.close();
+  }
+});

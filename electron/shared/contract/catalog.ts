@@ -178,6 +178,7 @@ export const ItemVersionHit = z.object({
   /** The item as that backup holds it. */
   item: ArchiveItem,
 });
+export type ItemVersionHit = z.infer<typeof ItemVersionHit>;
 
 export const ItemVersionSearch = z.object({
   folder: z.string(),

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { Button, Checkbox } from 'react-aria-components';
 import type {
+  ItemVersionHit,
+  ItemVersionSearch,
   ArchiveItemPreview,
   ArchiveItems,
   Catalog,
@@ -41,6 +43,8 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>('Reading the backups’ manifests…');
   const [archive, setArchive] = useState<CatalogArchive | null>(null);
+  // The item a version search found, chosen in that backup's items (filtered to it and selected).
+  const [foundPath, setFoundPath] = useState<string | null>(null);
   const now = useNow(30_000);
 
   const open = async (chosen?: string) => {
@@ -124,6 +128,15 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
         </p>
       )}
       {catalog && !archive && (
+        <ItemVersionFinder
+          folder={catalog.folder}
+          onBrowse={(hit) => {
+            setFoundPath(hit.item.path);
+            setArchive(hit.archive);
+          }}
+        />
+      )}
+      {catalog && !archive && (
         <section aria-label="Timelines">
           {catalog.timelines.length === 0 && <p>No backups in {catalog.folder}.</p>}
           {catalog.timelines.map((t) => (
@@ -203,29 +216,177 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
       )}
       {archive && (
         <ArchiveItemsView
+          key={archive.file}
           archive={archive}
           repositoryNames={repositoryNames}
-          onBack={() => setArchive(null)}
+          initialPath={foundPath}
+          onBack={() => {
+            setArchive(null);
+            setFoundPath(null);
+          }}
         />
       )}
     </AppDialog>
   );
 }
 
+/**
+ * "Which backup still had modules/login before Tuesday?": every backup of the folder that holds an item,
+ * newest first, with its version there; Browse opens that backup with the item chosen, to restore it.
+ */
+function ItemVersionFinder({ folder, onBrowse }: { folder: string; onBrowse(hit: ItemVersionHit): void }) {
+  const api = useApi();
+  const connected = useConnected();
+  const [path, setPath] = useState('');
+  const [before, setBefore] = useState('');
+  const [errors, setErrors] = useState<{ path?: string; before?: string }>({});
+  const [searching, setSearching] = useState(false);
+  const [found, setFound] = useState<ItemVersionSearch | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  const find = async () => {
+    const local: typeof errors = {};
+    if (!path.trim()) local.path = 'Enter the path of an item, such as modules/login.';
+    const beforeMs = before.trim() ? new Date(before).getTime() : undefined;
+    if (beforeMs !== undefined && Number.isNaN(beforeMs))
+      local.before = 'Enter a date and time such as 2026-11-24 00:00, or leave it empty.';
+    setErrors(local);
+    if (Object.keys(local).length) return;
+    setSearching(true);
+    setFailure(null);
+    const result = await api.findItemVersions({
+      folder,
+      path: path.trim(),
+      limit: 10,
+      ...(beforeMs !== undefined ? { before: new Date(beforeMs).toISOString() } : {}),
+    });
+    setSearching(false);
+    if (!result.ok) {
+      setFound(null);
+      if (result.error.fields?.path) setErrors({ path: result.error.fields.path });
+      else setFailure(result.error.message);
+      return;
+    }
+    setFound(result.value);
+  };
+
+  return (
+    <section aria-label="Find an item in the backups" className="item-finder">
+      <form
+        className="path-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void find();
+        }}
+        // Enter in either field searches (a form of two fields has no implicit submission).
+        onKeyDown={(e) => {
+          if (e.key !== 'Enter' || (e.target as HTMLElement).tagName !== 'INPUT') return;
+          e.preventDefault();
+          void find();
+        }}
+      >
+        <TextInput
+          label="Find an item in every backup"
+          value={path}
+          onChange={(v) => {
+            setPath(v);
+            setErrors(({ path: _p, ...rest }) => rest);
+          }}
+          error={errors.path}
+          placeholder="modules/login"
+        />
+        <TextInput
+          label="Taken before (optional)"
+          value={before}
+          onChange={(v) => {
+            setBefore(v);
+            setErrors(({ before: _b, ...rest }) => rest);
+          }}
+          error={errors.before}
+          placeholder="2026-11-24 00:00"
+        />
+        <Button className="button" type="submit" isDisabled={!connected || searching}>
+          {searching ? 'Searching…' : 'Find'}
+        </Button>
+      </form>
+      {failure && (
+        <p className="cell-error" role="alert">
+          {failure}
+        </p>
+      )}
+      {found && (
+        <div role="status" data-testid="item-versions">
+          {found.hits.length === 0 ? (
+            <p>
+              No backup {before.trim() ? 'taken before that time ' : ''}holds {path.trim()} ({found.searched}{' '}
+              searched).
+            </p>
+          ) : (
+            <table className="data-table" aria-label={`Backups holding ${path.trim()}`}>
+              <thead>
+                <tr>
+                  <th scope="col">Backup</th>
+                  <th scope="col">Repository</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Changed</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Action</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {found.hits.map((hit) => (
+                  <tr key={hit.archive.file}>
+                    <td title={hit.archive.name}>{formatDateTime(hit.archive.createdAt)}</td>
+                    <td>{hit.archive.repository}</td>
+                    <td>{hit.item.version}</td>
+                    <td>
+                      {formatDateTime(hit.item.updatedAt)} by {hit.item.updatedBy}
+                    </td>
+                    <td>{formatSize(hit.item.sizeBytes)}</td>
+                    <td>
+                      <Button
+                        className="button small"
+                        aria-label={`Browse the backup of ${formatDateTime(hit.archive.createdAt)} at version ${hit.item.version}`}
+                        onPress={() => onBrowse(hit)}
+                      >
+                        Browse…
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {found.failed.length > 0 && (
+            <p className="cell-error">
+              Not searched (damaged): {found.failed.map((f) => `${f.file}: ${f.error}`).join('; ')}
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
 function ArchiveItemsView({
   archive,
   repositoryNames,
+  initialPath,
   onBack,
 }: {
   archive: CatalogArchive;
   repositoryNames: string[];
+  /** An item to show chosen (from a version search). */
+  initialPath: string | null;
   onBack(): void;
 }) {
   const api = useApi();
   const connected = useConnected();
   const [items, setItems] = useState<ArchiveItems | null>(null);
-  const [filter, setFilter] = useState('');
-  const [selected, setSelected] = useState<string[]>([]);
+  const [filter, setFilter] = useState(initialPath ?? '');
+  const [selected, setSelected] = useState<string[]>(initialPath ? [initialPath] : []);
   const [preview, setPreview] = useState<ArchiveItemPreview | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const live = repositoryNames.find((n) => sameRepositoryName(n, archive.repository)) ?? null;
