@@ -178,7 +178,16 @@ test('“which backup still had modules/login?”: searched across the folder fr
   const client = await connectClient(server, 'Login Tests');
   try {
     expect(await client.get('modules/login')).toMatchObject({ version: 4, content: 'type the user\n' });
+    await client.put({ path: 'modules/logout', kind: 'module', content: 'changed\n' });
   } finally {
     await client.close();
   }
+
+  // A path prefix: everything under modules/ as the backup had it; what already is, stays.
+  await dialog.getByRole('textbox', { name: 'Filter by path' }).fill('modules/');
+  await dialog.getByRole('button', { name: 'Restore all 2 under “modules/”' }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'Restored into' })).toHaveText(
+    'Restored into “Login Tests”: modules/login (already as in the backup), modules/logout as version 3.',
+  );
+  await page.screenshot({ path: 'test-results/backups-prefix-restore-1280x800.png' });
 });

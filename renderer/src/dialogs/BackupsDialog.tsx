@@ -436,12 +436,17 @@ function ArchiveItemsView({
     URL.revokeObjectURL(url);
   };
 
-  const restore = async () => {
+  // A path prefix restores every item under it, also those past the most a list shows.
+  const prefix = filter.trim();
+  const listedUnder = items && prefix ? items.items.filter((i) => i.path.startsWith(prefix)).length : 0;
+  const allListed = items ? items.total <= items.items.length : true;
+
+  const restore = async (what: { paths: string[] } | { prefix: string }) => {
     setRestoring(true);
     setFailure(null);
     const r = await api.restoreArchiveItems({
       file: archive.file,
-      paths: selected,
+      ...('prefix' in what ? { paths: [], prefix: what.prefix } : { paths: what.paths }),
       into: into === 'live' && live ? live : newName,
       create: into === 'new',
     });
@@ -575,10 +580,21 @@ function ArchiveItemsView({
           <Button
             className="button primary"
             isDisabled={!connected || selected.length === 0 || restoring}
-            onPress={() => void restore()}
+            onPress={() => void restore({ paths: selected })}
           >
             {restoring ? 'Restoring…' : `Restore ${selected.length} item${selected.length === 1 ? '' : 's'}`}
           </Button>
+          {listedUnder > 0 && (
+            <Button
+              className="button"
+              isDisabled={!connected || restoring}
+              onPress={() => void restore({ prefix })}
+            >
+              {allListed
+                ? `Restore all ${listedUnder} under “${prefix}”`
+                : `Restore everything under “${prefix}”`}
+            </Button>
+          )}
         </div>
       )}
       {result && (
