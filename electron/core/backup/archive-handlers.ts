@@ -5,6 +5,7 @@ type ArchiveMethods =
   | 'startExport'
   | 'previewArchives'
   | 'verifyArchives'
+  | 'startVerify'
   | 'startImport'
   | 'listJobs'
   | 'cancelJob'
@@ -39,6 +40,13 @@ export function archiveHandlers(
       for (const file of files) results.push(await service.verify(file, trigger));
       return results;
     },
+
+    startVerify: async ({ files, trigger }) => ({
+      jobs: files.map((file) => {
+        const { jobId } = service.startVerifyJob(file, trigger);
+        return { jobId, repository: null, file };
+      }),
+    }),
 
     startImport: async ({ items, trigger }) => ({
       jobs: items.map((item) => {

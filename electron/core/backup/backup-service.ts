@@ -9,7 +9,7 @@ import type {
   Trigger,
   VerifyResult,
 } from '../../shared/contract/archives';
-import { isAppFailure } from '../../shared/result';
+import { AppFailure, isAppFailure, type ErrorCode } from '../../shared/result';
 import type { ClientsPolicy, Compression } from '../../shared/settings-schema';
 import type { AppInfo } from '../app-info';
 import type { Clock } from '../clock';
@@ -314,6 +314,31 @@ export class BackupService {
     }
   }
 
+  /**
+   * A verification as a job (progress, cancel, `wait`): what the CLI runs, so Ctrl-C or the Control
+   * Panel's Cancel ends it and a running server can carry it on after --no-wait. A bad archive fails
+   * the job with the reason.
+   */
+  startVerifyJob(file: string, trigger: Trigger = 'manual'): { jobId: string; done: Promise<JobResult> } {
+    const resolved = path.resolve(file);
+    // Each extracts a full snapshot into the data dir: one at a time.
+    return this.jobs.start({ kind: 'verify', repository: null, file: resolved, lane: 'verify' }, async (job) => {
+      job.progress({ phase: 'verifying', file: resolved });
+      const result = await this.verify(resolved, trigger, job.signal);
+      if (result.error) throw new AppFailure(result.error.code as ErrorCode, result.error.message);
+      return { file: resolved, sizeBytes: (await this.statSize(resolved)) ?? undefined };
+    });
+  }
+
+  private async statSize(file: string): Promise<number | null> {
+    const io = this.sourceIo();
+    try {
+      return (await io.stat(file).catch(() => null))?.size ?? null;
+    } finally {
+      io.close();
+    }
+  }
+
   /** Full verification, recorded in the history; never throws for a bad archive (it says why). */
   async verify(file: string, trigger: Trigger = 'manual', signal?: AbortSignal): Promise<VerifyResult> {
     const resolved = path.resolve(file);
@@ -327,7 +352,10 @@ export class BackupService {
       this.history.finish(historyId, { status: 'ok', sizeBytes });
       return { file: resolved, verified: true, manifest, error: null, durationMs: this.since(started) };
     } catch (error) {
-      this.history.finish(historyId, { status: 'failed', error: failureText(error) });
+      this.history.finish(historyId, {
+        status: signal?.aborted ? 'cancelled' : 'failed',
+        error: failureText(error),
+      });
       const manifest =
         isAppFailure(error) && error.code === 'NOT_RESPONDING'
           ? null

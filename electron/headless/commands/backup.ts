@@ -55,6 +55,22 @@ export function startedOnly(io: CliIo, json: boolean, id: string): number {
   return EXIT.ok;
 }
 
+/** `--no-wait` of jobs (verify, export, import): their ids, one a line (or JSON), to `wait` for each. */
+export function startedOnlyJobs(
+  io: CliIo,
+  json: boolean,
+  jobs: Array<{ jobId: string; file: string | null; repository: string | null }>,
+): number {
+  for (const job of jobs)
+    io.stdout.write(
+      json
+        ? JSON.stringify({ type: 'started', id: job.jobId, file: job.file, repository: job.repository }) +
+            '\n'
+        : `${job.jobId}\n`,
+    );
+  return EXIT.ok;
+}
+
 /** Prints a run's report and gives its exit code: 0 all verified, 5 cancelled, 1 otherwise. */
 export function backupReportExit(
   report: BackupRunReport,

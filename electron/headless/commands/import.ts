@@ -2,15 +2,17 @@ import path from 'node:path';
 import { ConflictPolicy } from '../../shared/contract/archives';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
+import { refuseNoWaitInProcess, startedOnlyJobs } from './backup';
 import { callOrFail, withContractLink } from '../contract-link';
 import { EXIT } from '../exit-codes';
 import { JobWatch, ProgressOutput } from '../job-watch';
 import { jobsFailure, formatDuration, jobJson } from './backup-cli-format';
 import type { CliCommand } from './index';
 
-/** `repo-server import FILE... [--as NAME] [--on-conflict …] [--no-history] [--json]`. */
+/** `repo-server import FILE... [--as NAME] [--on-conflict …] [--no-history] [--no-wait] [--json]`. */
 export const importCommand: CliCommand = {
-  usage: 'import  FILE... [--as NAME] [--on-conflict fail|rename|merge|replace] [--no-history] [--json]',
+  usage:
+    'import  FILE... [--as NAME] [--on-conflict fail|rename|merge|replace] [--no-history] [--no-wait] [--json]',
   summary: 'restore repositories from archive files',
   async run(args, io, { dataDir }) {
     const values = parseCommandArgs(
@@ -19,6 +21,7 @@ export const importCommand: CliCommand = {
         as: { type: 'string' },
         'on-conflict': { type: 'string' },
         'no-history': { type: 'boolean' },
+        'no-wait': { type: 'boolean' },
         json: { type: 'boolean' },
       },
       true,
@@ -38,6 +41,18 @@ export const importCommand: CliCommand = {
     const output = new ProgressOutput(io, values.json === true);
     // Restoring swaps repository files: beside a server that cannot be asked (the desktop app), it is refused.
     return withContractLink(dataDir!, { beside: 'refuse', what: 'A restore' }, async (link) => {
+      const items = values._.map((f) => ({
+        file: path.resolve(f),
+        targetName,
+        onConflict: policy.data,
+        includeHistory: !values['no-history'],
+      }));
+      // The running server restores them one at a time (the import lane); the ids are for `wait`.
+      if (values['no-wait']) {
+        refuseNoWaitInProcess(link);
+        const { jobs } = await callOrFail(link, 'startImport', { items, trigger: 'cli' });
+        return startedOnlyJobs(io, values.json === true, jobs);
+      }
       const watch = new JobWatch(link, io, output);
       try {
         const results = [];

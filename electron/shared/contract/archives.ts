@@ -195,6 +195,11 @@ export const archiveMethods = {
     z.array(VerifyResult),
     'Check manifest, every entry’s size and SHA-256, and the snapshot’s integrity.',
   ),
+  startVerify: method(
+    z.object({ files: z.array(ArchiveFile).min(1), trigger: CallerTrigger }),
+    StartedJobs,
+    'Verify archives as jobs (progress, cancel, wait), one at a time; a bad archive fails its job with why.',
+  ),
   startImport: method(
     z.object({ items: z.array(ImportItem).min(1), trigger: CallerTrigger }),
     StartedJobs,
