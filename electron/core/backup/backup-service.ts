@@ -322,12 +322,15 @@ export class BackupService {
   startVerifyJob(file: string, trigger: Trigger = 'manual'): { jobId: string; done: Promise<JobResult> } {
     const resolved = path.resolve(file);
     // Each extracts a full snapshot into the data dir: one at a time.
-    return this.jobs.start({ kind: 'verify', repository: null, file: resolved, lane: 'verify' }, async (job) => {
-      job.progress({ phase: 'verifying', file: resolved });
-      const result = await this.verify(resolved, trigger, job.signal);
-      if (result.error) throw new AppFailure(result.error.code as ErrorCode, result.error.message);
-      return { file: resolved, sizeBytes: (await this.statSize(resolved)) ?? undefined };
-    });
+    return this.jobs.start(
+      { kind: 'verify', repository: null, file: resolved, lane: 'verify' },
+      async (job) => {
+        job.progress({ phase: 'verifying', file: resolved });
+        const result = await this.verify(resolved, trigger, job.signal);
+        if (result.error) throw new AppFailure(result.error.code as ErrorCode, result.error.message);
+        return { file: resolved, sizeBytes: (await this.statSize(resolved)) ?? undefined };
+      },
+    );
   }
 
   private async statSize(file: string): Promise<number | null> {
