@@ -57,7 +57,7 @@ describe('--no-wait and wait for export, import and verify', () => {
           repository: null,
         },
       ]);
-      const verifyId = (jsonLines(verifyStarted.out)[0] as { id: string }).id;
+      const verifyId = String(jsonLines(verifyStarted.out)[0]!.id);
       const importId = idOf(
         (await runCommand(['import', archive, '--as', 'Copy', '--no-wait', '--data-dir', dataDir])).out,
       );
