@@ -16,7 +16,10 @@ const LockHolder = z.object({
   hostname: z.string(),
   host: z.enum(['electron', 'headless']),
   startedAt: z.string(),
-  /** Where the running server's Control Panel is, without its token (headless only). */
+  /**
+   * Where the running server answers the contract, without its token: the Control Panel's origin
+   * (headless), or the desktop app's loopback endpoint for the CLI (electron). The CLI forwards there.
+   */
   controlPanel: z.string().optional(),
 });
 export type LockHolder = z.infer<typeof LockHolder>;
@@ -58,7 +61,11 @@ export function dataDirHolder(dataDir: string): LockHolder | null {
 export function describeHolder(holder: LockHolder): string {
   const who = holder.host === 'electron' ? 'the Repository Server desktop app' : 'repo-server serve';
   const where = holder.hostname === os.hostname() ? '' : ` on ${holder.hostname}`;
-  const panel = holder.controlPanel ? `; Control Panel ${holder.controlPanel}` : '';
+  const panel = !holder.controlPanel
+    ? ''
+    : holder.host === 'electron'
+      ? `; CLI endpoint ${holder.controlPanel}`
+      : `; Control Panel ${holder.controlPanel}`;
   return `${who} (pid ${holder.pid}${where}, since ${holder.startedAt}${panel})`;
 }
 
@@ -74,7 +81,7 @@ export function refuseIfServed(dataDir: string, what: string): void {
 }
 
 export interface DataDirLock {
-  /** Adds where the Control Panel is, once the web host listens. */
+  /** Adds where the contract is answered (the Control Panel, the desktop's CLI endpoint), once it listens. */
   setControlPanel(url: string): void;
   release(): void;
 }

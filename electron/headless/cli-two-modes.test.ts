@@ -123,7 +123,7 @@ describe('one CLI, two modes', () => {
 });
 
 describe('a server that holds the data directory but cannot be asked', () => {
-  it('the desktop app: a restore is refused naming it; reading and exporting run beside it as before', async () => {
+  it('one on another machine (a shared folder): a restore is refused naming it; reading and exporting run beside it as before', async () => {
     const { dataDir } = await seeded();
     const out = temp.make('cli-modes-out-');
     const exported = await runCommand(['export', 'Alpha', '--to', out, '--data-dir', dataDir]);
@@ -132,16 +132,17 @@ describe('a server that holds the data directory but cannot be asked', () => {
       path.join(dataDir, LOCK_FILE),
       JSON.stringify({
         pid: process.pid,
-        hostname: os.hostname(),
+        hostname: 'build-02',
         host: 'electron',
         startedAt: '2026-12-02T10:00:00Z',
+        controlPanel: 'http://127.0.0.1:1',
       }),
     );
     const restore = await runCommand(['import', file, '--on-conflict', 'replace', '--data-dir', dataDir]);
     expect(restore.code).toBe(1);
     expect(restore.err).toBe(
-      `repo-server: A restore cannot run while the Repository Server desktop app (pid ${process.pid}, since 2026-12-02T10:00:00Z) ` +
-        'serves this data directory (the desktop app has no local API for the CLI yet): use its Control Panel, or stop it first.\n',
+      `repo-server: A restore cannot run while the Repository Server desktop app (pid ${process.pid} on build-02, since 2026-12-02T10:00:00Z; CLI endpoint http://127.0.0.1:1) ` +
+        'serves this data directory (it runs on another machine: run the command there): use its Control Panel, or stop it first.\n',
     );
     expect((await runCommand(['list', '--data-dir', dataDir])).code).toBe(0);
     expect((await runCommand(['export', 'Alpha', '--to', out, '--data-dir', dataDir])).code).toBe(0);

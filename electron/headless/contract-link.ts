@@ -35,10 +35,13 @@ export interface ContractLink {
 /** How long a command waits for a server that is starting to publish where its Control Panel is. */
 const STARTING_SERVER_WAIT_MS = 10_000;
 
-/** A server holds the directory but cannot be asked from here: the desktop app (no local API yet), another machine. */
+/**
+ * A server holds the directory but cannot be asked from here: one on another machine sharing the folder.
+ * Both hosts on this machine can: `serve` through its Control Panel's API, the desktop app through its
+ * loopback endpoint for the CLI (electron/main/cli-endpoint.ts), each recorded in the lock.
+ */
 function unreachableHolder(holder: LockHolder): string | null {
   if (holder.hostname !== os.hostname()) return 'it runs on another machine: run the command there';
-  if (holder.host === 'electron') return 'the desktop app has no local API for the CLI yet';
   return null;
 }
 

@@ -47,8 +47,13 @@ const MAX_EVENT_STREAMS = 16;
 export interface WebHostOptions {
   handlers: Handlers;
   events: EventBus;
-  /** The built renderer (index.html and assets). */
-  staticDir: string;
+  /**
+   * The built renderer (index.html and assets); null serves the contract API alone — the desktop app's
+   * endpoint for the CLI (electron/main/cli-endpoint.ts), which has its own window and no page to serve.
+   */
+  staticDir: string | null;
+  /** What a refused request is told to do instead; by default, to open the address `serve` printed. */
+  instead?: string;
   host?: string;
   port?: number;
   /** The secret that guards the API; a random one is made when not given. */
@@ -113,12 +118,14 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 /**
  * The headless host's web server: the built Control Panel as static files, and the contract as
  * `POST /api/<method>` plus `GET /api/events` (SSE), guarded by a random token (as Jupyter does).
- * Binds to loopback; requests whose Host is not loopback are refused (DNS rebinding).
+ * Binds to loopback; requests whose Host is not loopback are refused (DNS rebinding). Without a
+ * `staticDir` it is the contract API alone, with every guard the same: the desktop app's CLI endpoint.
  */
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? crypto.randomBytes(24).toString('base64url');
-  const staticRoot = path.resolve(options.staticDir);
+  const staticRoot = options.staticDir === null ? null : path.resolve(options.staticDir);
+  const instead = options.instead ?? 'open the address "repo-server serve" printed';
   const sseClients = new Set<http.ServerResponse>();
 
   const unsubscribe = options.events.onAny((name, payload) => {
@@ -136,7 +143,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     return url.searchParams.get('token');
   };
 
-  const serveStatic = (res: http.ServerResponse, pathname: string) => {
+  const serveStatic = (res: http.ServerResponse, pathname: string, staticRoot: string) => {
     let relative: string;
     try {
       relative = decodeURIComponent(pathname).replace(/^\/+/, '');
@@ -175,8 +182,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const ownOrigins = new Set<string>();
   const refusal = (req: http.IncomingMessage, api: boolean): string | null => {
     const hostHeader = (req.headers.host ?? '').toLowerCase();
-    if (!ownHosts.has(hostHeader))
-      return `Host "${hostHeader.slice(0, 80)}" is not served here; open the address "repo-server serve" printed.`;
+    if (!ownHosts.has(hostHeader)) return `Host "${hostHeader.slice(0, 80)}" is not served here; ${instead}.`;
     const origin = req.headers.origin;
     if (origin !== undefined && !ownOrigins.has(origin.toLowerCase()))
       return `Pages from ${origin.slice(0, 80)} may not use this Control Panel.`;
@@ -200,12 +206,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'Only GET is served here.' });
       }
-      return serveStatic(res, url.pathname);
+      if (staticRoot === null)
+        return sendError(res, 404, {
+          code: 'NOT_FOUND',
+          message: `No page is served here (it is the contract API only); ${instead}.`,
+        });
+      return serveStatic(res, url.pathname, staticRoot);
     }
     if (!sameSecret(tokenOf(req, url), token)) {
       return sendError(res, 401, {
         code: 'UNAUTHORIZED',
-        message: 'Missing or wrong token: open the URL that "repo-server serve" printed.',
+        message: `Missing or wrong token: ${instead}.`,
       });
     }
     if (url.pathname === '/api/events') {

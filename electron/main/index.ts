@@ -22,6 +22,7 @@ import { toLocalIso } from '../core/clock';
 import { createServer, type RepoServer } from '../core/create-server';
 import { lockDataDir, type DataDirLock } from '../core/data-dir-lock';
 import type { SettingsBackend } from '../core/settings';
+import { startCliEndpoint, type CliEndpoint } from './cli-endpoint';
 import { hideOnClose } from './close-to-tray';
 import { desktopSettingsStore } from './desktop-settings';
 import { electronAgentLauncher } from './fs-agent-launcher';
@@ -57,6 +58,7 @@ let server: RepoServer | null = null;
 let mainWindow: BrowserWindow | null = null;
 const cleanups: (() => void)[] = [];
 let dataDirLock: DataDirLock | null = null;
+let cliEndpoint: CliEndpoint | null = null;
 
 function notify(notice: DesktopNotice): void {
   if (!Notification.isSupported()) return;
@@ -156,6 +158,20 @@ async function start(): Promise<void> {
     }),
   );
 
+  // `repo-server` commands on this data directory are forwarded here, as to a running `serve`.
+  try {
+    cliEndpoint = await startCliEndpoint({
+      dataDir,
+      handlers: core.handlers,
+      events: core.events,
+      lock: dataDirLock,
+      logger: log,
+    });
+    log.info(`The repo-server CLI reaches this app at ${cliEndpoint.origin} (its user's console-token).`);
+  } catch (error) {
+    log.error(`The endpoint for the repo-server CLI could not start: ${(error as Error).message}`);
+  }
+
   const scheduler = catchUpSchedulerOf(core);
   if (scheduler) cleanups.push(catchUpOnResume(powerMonitor, scheduler, log));
   else log.warn('This core has no scheduler catch-up yet: missed backups run only at the next slot.');
@@ -225,6 +241,10 @@ const lifecycle = createLifecycle({
   mayQuit: quitGuard,
   stop: async () => {
     for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+    // The CLI first: a command started now would find a core that is going away.
+    const endpoint = cliEndpoint;
+    cliEndpoint = null;
+    await endpoint?.close();
     const stopping = server;
     server = null;
     await stopping?.stop();
