@@ -28,7 +28,8 @@ import {
   PROTOCOL_VERSION,
   type WelcomeMessage,
 } from './protocol';
-import { answerRequest } from './request-handler';
+import { GroupCommit } from './group-commit';
+import { prepareRequest, type PreparedRequest } from './request-handler';
 import { closeReason, Session } from './session';
 import { SessionRegistry } from './session-registry';
 
@@ -105,6 +106,7 @@ export class ClientServer implements ClientsControl {
   private readonly connections: ConnectionCounter;
   private readonly slots: LargeMessageSlots;
   private readonly turns = new LargeMessageTurns();
+  private readonly groupCommit = new GroupCommit();
   /** Sockets answered 503 by the connection counter: whatever they send is not looked at. */
   private readonly refused = new WeakSet<Duplex>();
 
@@ -392,7 +394,11 @@ export class ClientServer implements ClientsControl {
     ws.on('pong', control);
     ws.on('message', (data, isBinary) => {
       const bytes = (data as Buffer).length;
-      flow.handle(bytes, () => this.onMessage(session, data as Buffer, isBinary), this.turns);
+      flow.handle(
+        bytes,
+        () => this.onMessage(session, flow, data as Buffer, isBinary, bytes > this.limits.largeMessageBytes),
+        this.turns,
+      );
     });
     const welcome: WelcomeMessage = {
       welcome: {
@@ -405,29 +411,59 @@ export class ClientServer implements ClientsControl {
     ws.send(JSON.stringify(welcome));
   }
 
-  private onMessage(session: Session, data: Buffer, isBinary: boolean): void {
+  /**
+   * A message of a session: parsed and validated now, run at the end of the turn with the other requests
+   * of its repository in one transaction (group-commit.ts), answered after that COMMIT. A large message
+   * runs in its own turn (SessionFlow), alone, after what its repository had queued.
+   */
+  private onMessage(
+    session: Session,
+    flow: SessionFlow,
+    data: Buffer,
+    isBinary: boolean,
+    large: boolean,
+  ): void {
     session.lastActivity = this.opts.clock.now();
     session.operations++;
-    let response: unknown;
+    let prepared: PreparedRequest;
     try {
-      response = isBinary
+      prepared = isBinary
         ? {
-            id: null,
-            ok: false,
-            error: { code: 'INVALID_ARGUMENT', message: 'Send requests as JSON text messages, not binary.' },
+            kind: 'answer',
+            response: {
+              id: null,
+              ok: false,
+              error: {
+                code: 'INVALID_ARGUMENT',
+                message: 'Send requests as JSON text messages, not binary.',
+              },
+            },
           }
-        : answerRequest(session.repo, data.toString('utf8'), session.label);
+        : prepareRequest(data.toString('utf8'), session.label);
     } catch (error) {
-      // answerRequest answers every problem it knows of; anything else is a bug, and must not stop the server.
+      // prepareRequest answers every problem it knows of; anything else is a bug, and must not stop the server.
       this.logger.error(`Request of ${session.label} (${session.address}) failed`, error);
-      response = {
-        id: null,
-        ok: false,
-        error: { code: 'INTERNAL', message: 'The server could not answer this request; it keeps serving.' },
+      prepared = {
+        kind: 'answer',
+        response: {
+          id: null,
+          ok: false,
+          error: { code: 'INTERNAL', message: 'The server could not answer this request; it keeps serving.' },
+        },
       };
     }
-    session.socket.send(JSON.stringify(response), () => undefined);
-    this.sessions.worked();
+    const request = {
+      repo: session.repo,
+      prepared,
+      live: () => session.socket.readyState === session.socket.OPEN,
+      answer: (response: unknown) => {
+        session.socket.send(JSON.stringify(response), () => undefined);
+        flow.checkUnread();
+        this.sessions.worked();
+      },
+    };
+    if (large) this.groupCommit.runNow(request);
+    else this.groupCommit.enqueue(request);
   }
 
   listSessions(): ClientSession[] {
@@ -466,6 +502,7 @@ export class ClientServer implements ClientsControl {
   /** Stops listening and releases every timer, for the core's stop(). */
   async close(): Promise<void> {
     await this.stop();
+    this.groupCommit.dispose();
     this.sessions.dispose();
     // The WebSocketServer (noServer, no tracking) holds no handle; leaving it open lets start() work again.
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../testing/fake-clock';
 import { RepositoryStore } from './repository-store';
@@ -192,5 +193,43 @@ describe('Repository items and revisions', () => {
     expect(kept()).toEqual(scratch());
     repo.put({ path: 'p0', kind: 'data', content: 'after', updatedBy: 't' });
     expect(kept()).toEqual(scratch());
+  });
+});
+
+describe('Repository.group (group commit of client requests)', () => {
+  it('runs units in one transaction; a failing unit is undone alone and the others are committed', () => {
+    const { repo, store } = makeRepo();
+    repo.put({ path: 'a', kind: 'data', content: 'a1', updatedBy: 't' });
+    const results = repo.group([
+      (ops) => ops.put({ path: 'b', kind: 'data', content: 'b1', updatedBy: 't' }).version,
+      // Writes a revision of "a", then fails: the revision must go with it.
+      (ops) => {
+        ops.put({ path: 'a', kind: 'data', content: 'a2', updatedBy: 't' });
+        return ops.put({ path: 'a', kind: 'data', content: 'a3', ifVersion: 1, updatedBy: 't' }).version;
+      },
+      (ops) => ops.get('b')?.content,
+      (ops) => {
+        ops.delete('missing', { updatedBy: 't' });
+        return 0;
+      },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true, false]);
+    expect(results[0]).toEqual({ ok: true, value: 1 });
+    expect(results[2]).toEqual({ ok: true, value: 'b1' });
+    expect((results[1] as { error: Error }).error.message).toMatch(/version 2, not 1/);
+    expect(repo.get('a')).toMatchObject({ content: 'a1', version: 1 });
+    expect(repo.revisions('a')).toEqual([]);
+    expect(repo.counts()).toEqual({ items: 2, revisions: 0 });
+    // Committed: another connection sees the group's writes.
+    const other = new DatabaseSync(store.pathOf('Items'), { readOnly: true });
+    expect(other.prepare('SELECT content FROM items WHERE path = ?').get('b')).toEqual({ content: 'b1' });
+    other.close();
+  });
+
+  it('fails every unit when the repository is closed, and keeps nothing', () => {
+    const { repo } = makeRepo();
+    repo.close();
+    const results = repo.group([(ops) => ops.put({ path: 'x', kind: 'data', content: '1', updatedBy: 't' })]);
+    expect(results).toEqual([{ ok: false, error: expect.objectContaining({ code: 'NOT_FOUND' }) }]);
   });
 });

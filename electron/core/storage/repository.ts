@@ -26,6 +26,17 @@ export interface ItemSummary {
   updatedBy: string;
 }
 
+/** What one unit of a group (Repository.group) may do: inside the group's transaction, none of its own. */
+export interface RepositoryOps {
+  list(prefix?: string): ItemSummary[];
+  get(path: string): Item | null;
+  put(input: PutInput): Item;
+  delete(path: string, opts: { ifVersion?: number; updatedBy: string }): void;
+}
+
+/** How one unit of a group ended. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
 export interface PutInput {
   path: string;
   kind: string;
@@ -186,16 +197,70 @@ export class Repository {
   }
 
   delete(path: string, opts: { ifVersion?: number; updatedBy: string }): void {
-    this.transaction(() => {
-      const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
-      if (!existing) throw new AppFailure('NOT_FOUND', `There is no item "${path}" in "${this.name}".`);
-      this.checkVersion(path, existing, opts.ifVersion);
-      const fresh = this.factsAreFresh();
-      const now = this.clock.now();
-      this.keepRevision(existing, now, true);
-      this.sql('DELETE FROM items WHERE path = ?').run(path);
-      this.noteWrite(fresh, { items: -1, revisions: 1, at: now });
-    });
+    this.transaction(() => this.remove(path, opts));
+  }
+
+  /**
+   * Group commit: several independent units (one client request each) in ONE transaction, each in its
+   * own savepoint — a unit that fails (a conflict, a bad path) is undone alone and the others stay. The
+   * results come back after COMMIT, so whoever acknowledges a write does so only once it is committed;
+   * if BEGIN or COMMIT fails, every unit fails with that error (nothing of the group was kept).
+   */
+  group<T>(units: ReadonlyArray<(ops: RepositoryOps) => T>): Settled<T>[] {
+    if (units.length === 0) return [];
+    const factsBefore = this.facts;
+    let wrote = false;
+    const ops: RepositoryOps = {
+      list: (prefix) => this.list(prefix),
+      get: (path) => this.get(path),
+      put: (input) => {
+        const item = this.write(input);
+        wrote = true;
+        return item;
+      },
+      delete: (path, opts) => {
+        this.remove(path, opts);
+        wrote = true;
+      },
+    };
+    const results: Settled<T>[] = [];
+    try {
+      this.sql('BEGIN IMMEDIATE').run();
+      for (const unit of units) {
+        const before = this.facts;
+        const wroteBefore: boolean = wrote;
+        this.sql('SAVEPOINT unit').run();
+        try {
+          const value = unit(ops);
+          this.sql('RELEASE unit').run();
+          results.push({ ok: true, value });
+        } catch (error) {
+          this.facts = before;
+          wrote = wroteBefore;
+          this.sql('ROLLBACK TO unit').run();
+          this.sql('RELEASE unit').run();
+          results.push({ ok: false, error });
+        }
+      }
+      this.sql('COMMIT').run();
+    } catch (error) {
+      this.facts = factsBefore;
+      if (!this.closed && this.db.isTransaction) this.db.exec('ROLLBACK');
+      return units.map(() => ({ ok: false, error }));
+    }
+    if (wrote) this.onWritten?.(this.name);
+    return results;
+  }
+
+  private remove(path: string, opts: { ifVersion?: number; updatedBy: string }): void {
+    const existing = this.sql('SELECT * FROM items WHERE path = ?').get(path) as ItemRow | undefined;
+    if (!existing) throw new AppFailure('NOT_FOUND', `There is no item "${path}" in "${this.name}".`);
+    this.checkVersion(path, existing, opts.ifVersion);
+    const fresh = this.factsAreFresh();
+    const now = this.clock.now();
+    this.keepRevision(existing, now, true);
+    this.sql('DELETE FROM items WHERE path = ?').run(path);
+    this.noteWrite(fresh, { items: -1, revisions: 1, at: now });
   }
 
   /** History of one path, oldest first (the current version is not included). */
