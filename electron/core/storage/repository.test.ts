@@ -200,7 +200,7 @@ describe('Repository.group (group commit of client requests)', () => {
   it('runs units in one transaction; a failing unit is undone alone and the others are committed', () => {
     const { repo, store } = makeRepo();
     repo.put({ path: 'a', kind: 'data', content: 'a1', updatedBy: 't' });
-    const results = repo.group([
+    const results = repo.group<unknown>([
       (ops) => ops.put({ path: 'b', kind: 'data', content: 'b1', updatedBy: 't' }).version,
       // Writes a revision of "a", then fails: the revision must go with it.
       (ops) => {
