@@ -170,6 +170,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     store,
     onRepositoriesChanged: () => announceRepositories(),
     audit: (action, target, detail) => serverDb.audit(action, target, detail),
+    offsite,
   });
   // After retention, so the index lists what the folder keeps.
   backups.pipeline.addStep(catalog.step, { after: 'retention' });

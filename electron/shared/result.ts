@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'AUTH_FAILED', // an offsite host refused the login (user, key, passphrase or password)
   'HOST_KEY_UNCONFIRMED', // an offsite host's key was never confirmed by the administrator
   'HOST_KEY_CHANGED', // an offsite host presents another key than the one confirmed: refused
+  'NOT_CONFIGURED', // something asked of a part that is not set up yet (the offsite copy's server)
   'INTERNAL',
 ] as const;
 

@@ -12,7 +12,7 @@ type CatalogMethods =
 /** The catalog's methods of the contract (ARCHITECTURE §6): find a backup, browse it, restore items. */
 export function catalogHandlers(catalog: CatalogService): Pick<CoreHandlers, CatalogMethods> {
   return {
-    openCatalog: async (args) => catalog.open(args?.folder),
+    openCatalog: async (args) => catalog.openSource(args ?? {}),
     listArchiveItems: async ({ file, prefix, filter }) => catalog.listItems(file, { prefix, filter }),
     previewArchiveItem: async ({ file, path }) => catalog.previewItem(file, path),
     getArchiveItemContent: async ({ file, path }) => catalog.itemContent(file, path),

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ManifestV1 } from '../../shared/contract/archives';
 import { parseBoundedJson } from '../../shared/bounded-json';
-import { AppFailure } from '../../shared/result';
 import type { TargetFs } from '../backup/target-fs';
+import { isNotTheFilesFault } from './read-catalog-file';
 
 // The catalog index: a small file beside the archives that remembers what each file's manifest said, so
 // a folder of 1,000 archives opens with one listing and a stat per file instead of 1,000 ZIP
@@ -98,8 +98,7 @@ export async function readIndex(io: TargetFs, folder: string): Promise<IndexRead
 }
 
 function rethrowDeadline(error: unknown): null {
-  if (error instanceof AppFailure && (error.code === 'NOT_RESPONDING' || error.code === 'CANCELLED'))
-    throw error;
+  if (isNotTheFilesFault(error)) throw error;
   return null;
 }
 

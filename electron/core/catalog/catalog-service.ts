@@ -3,16 +3,21 @@ import type {
   ArchiveItemPreview,
   ArchiveItems,
   Catalog,
+  CatalogSource,
   ItemVersionSearch,
+  OffsiteCopyRecord,
 } from '../../shared/contract/catalog';
-import { MAX_LISTED_ITEMS, MAX_PREVIEW_CHARS } from '../../shared/contract/catalog';
+import { isOffsiteFile, MAX_LISTED_ITEMS, MAX_PREVIEW_CHARS } from '../../shared/contract/catalog';
 import { repositoryKey } from '../../shared/repository-name';
 import { shownText } from '../../shared/shown-text';
 import { AppFailure } from '../../shared/result';
 import type { BackupService } from '../backup/backup-service';
 import type { PipelineStep } from '../backup/pipeline';
 import type { TargetFs } from '../backup/target-fs';
-import type { Clock } from '../clock';
+import { toLocalIso, type Clock } from '../clock';
+import type { CopyRow } from '../offsite/copy-queue';
+import type { OffsiteService } from '../offsite/offsite-service';
+import { remoteFs, type RemoteFs } from '../offsite/remote-fs';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import { ArchiveSnapshot } from './archive-snapshot';
@@ -29,6 +34,8 @@ export interface CatalogServiceDeps {
   onRepositoriesChanged?: () => void;
   /** Records an administrator's action in the server's audit. */
   audit?: (action: string, target: string | null, detail?: unknown) => void;
+  /** The offsite copy, which a catalog can open too (its remote folder, read through its session). */
+  offsite?: Pick<OffsiteService, 'openForReading'>;
 }
 
 /** Archives kept open for browsing (each a checked, rebuilt copy in the data dir's temp area). */
@@ -87,6 +94,79 @@ export class CatalogService {
     }
   }
 
+  /** Opens a folder here, or (`source: 'offsite'`) the offsite copy's remote folder, as a catalog. */
+  openSource(args: { folder?: string; source?: CatalogSource } = {}, signal?: AbortSignal): Promise<Catalog> {
+    return args.source === 'offsite' ? this.openOffsite(signal) : this.open(args.folder, signal);
+  }
+
+  /**
+   * The offsite copy's remote folder as a catalog: listed and its manifests read through the offsite
+   * session (ranged reads of each ZIP's directory and manifest, no whole file), under the offsite
+   * deadline; nothing is written there (no index). Each archive says what the offsite queue recorded
+   * of it: a copy this server checked, still the same size and time, is verified.
+   */
+  async openOffsite(signal?: AbortSignal): Promise<Catalog> {
+    return this.withOffsite(signal, async (remote, label, copies) => {
+      const byName = new Map<string, CopyRow>();
+      for (const row of copies)
+        if (row.remoteName && !byName.has(row.remoteName)) byName.set(row.remoteName, row);
+      const record = (name: string, size: number, mtimeMs: number): OffsiteCopyRecord | null => {
+        const row = byName.get(name);
+        if (!row) return null;
+        return {
+          state: row.state,
+          copiedAt: row.copiedAt === null ? null : toLocalIso(row.copiedAt),
+          checkedBy: row.checkedBy,
+          localFile: row.localFile,
+          unchanged: row.sizeBytes === size && (row.remoteMtime === null || row.remoteMtime === mtimeMs),
+        };
+      };
+      return openCatalog(remote.root, {
+        io: remote.io,
+        clock: this.deps.clock,
+        serverId: this.deps.store.serverId(),
+        writeIndex: false,
+        remoteLabel: label,
+        offsiteCopyOf: record,
+        checkedByHistory: (file, sizeBytes) => {
+          const row = byName.get(file.slice(label.length + 1));
+          // Its SHA-256 was compared with the verified archive's when it was copied: verified too.
+          return row && row.state === 'copied' && row.sizeBytes === sizeBytes && row.copiedAt !== null
+            ? { state: 'verified', at: toLocalIso(row.copiedAt), error: null }
+            : null;
+        },
+      });
+    });
+  }
+
+  /** Runs `work` on an open offsite session, as a read-only folder; the session is closed after. */
+  private async withOffsite<T>(
+    signal: AbortSignal | undefined,
+    work: (remote: RemoteFs, label: string, copies: CopyRow[]) => Promise<T>,
+  ): Promise<T> {
+    if (!this.deps.offsite)
+      throw new AppFailure('NOT_CONFIGURED', 'This server has no offsite copy to read.');
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const opened = await this.deps.offsite.openForReading(controller.signal);
+      const remote = remoteFs(opened.session, {
+        root: path.join(this.deps.dataDir, 'tmp', 'offsite-folder'),
+        timeoutMs: opened.timeoutMs,
+        signal: controller.signal,
+      });
+      try {
+        return await work(remote, opened.label, opened.copies);
+      } finally {
+        remote.close();
+        opened.session.close();
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   private openWith(io: TargetFs, dir: string): Promise<Catalog> {
     const verified = this.deps.backups.history.verifiedArchives(dir);
     return openCatalog(dir, {
@@ -107,6 +187,11 @@ export class CatalogService {
    * while a person browses, previews and restores; opened again when the file changed meanwhile.
    */
   private async snapshot(file: string): Promise<ArchiveSnapshot> {
+    if (isOffsiteFile(file))
+      throw new AppFailure(
+        'NOT_SUPPORTED',
+        'Items of a backup on the offsite copy cannot be browsed here yet: copy the archive to this machine and open its folder.',
+      );
     const resolved = path.resolve(file);
     const now = performance.now();
     for (const [key, open] of this.snapshots)
@@ -219,12 +304,13 @@ export class CatalogService {
    */
   async findItemVersions(options: {
     folder?: string;
+    source?: CatalogSource;
     path: string;
     before?: string;
     repository?: string;
     limit?: number;
   }): Promise<ItemVersionSearch> {
-    const catalog = await this.open(options.folder);
+    const catalog = await this.openSource(options);
     const before = options.before === undefined ? Infinity : Date.parse(options.before);
     const wanted = options.repository === undefined ? null : repositoryKey(options.repository);
     const archives = catalog.timelines

@@ -4,6 +4,7 @@ import type {
   CatalogArchive,
   CatalogOtherFile,
   CatalogTimeline,
+  OffsiteCopyRecord,
   Verification,
 } from '../../shared/contract/catalog';
 import { repositoryKey } from '../../shared/repository-name';
@@ -47,12 +48,21 @@ export interface OpenCatalogOptions {
   writeIndex?: boolean;
   /** The opening server's id: which archives are its own (Catalog.serverId). */
   serverId?: string;
+  /**
+   * The offsite copy (`io` answers from its remote folder under a local stand-in path): the catalog
+   * names the folder by this label and each file as `<label>/<name>`.
+   */
+  remoteLabel?: string;
+  /** The offsite copy: what the offsite queue recorded of a file of that name, size and time. */
+  offsiteCopyOf?: (name: string, sizeBytes: number, mtimeMs: number) => OffsiteCopyRecord | null;
 }
 
 export async function openCatalog(folderIn: string, options: OpenCatalogOptions): Promise<Catalog> {
   const started = performance.now();
   const { io } = options;
   const folder = path.resolve(folderIn);
+  const label = options.remoteLabel;
+  const fileOf = (name: string) => (label !== undefined ? `${label}/${name}` : path.join(folder, name));
   const stat = await io.stat(folder).catch((error: unknown) => Promise.reject(readFailure(error, folder)));
   if (!stat) throw new AppFailure('NOT_FOUND', `The folder ${folder} does not exist.`);
   if (stat.type !== 'dir') throw new AppFailure('INVALID_ARGUMENT', `${folder} is not a folder.`);
@@ -70,7 +80,7 @@ export async function openCatalog(folderIn: string, options: OpenCatalogOptions)
   const others: CatalogOtherFile[] = [];
   const candidates: FileStamp[] = [];
   for (const s of stamps) {
-    const file = path.join(folder, s.name);
+    const file = fileOf(s.name);
     if (s.type === 'other')
       others.push({
         file,
@@ -108,7 +118,7 @@ export async function openCatalog(folderIn: string, options: OpenCatalogOptions)
     const entry = read.has(s.name) ? read.get(s.name)! : fresh(s)!;
     if (!entry) continue;
     if (entry.kind === 'archive') {
-      const known = options.checkedByHistory?.(path.join(folder, s.name), s.size) ?? null;
+      const known = options.checkedByHistory?.(fileOf(s.name), s.size) ?? null;
       if (known && (known.state !== entry.check?.state || known.at !== entry.check?.at)) {
         entries.push({ ...entry, check: known });
         checksChanged = true;
@@ -136,7 +146,7 @@ export async function openCatalog(folderIn: string, options: OpenCatalogOptions)
   for (const e of entries) {
     if (e.kind !== 'archive')
       others.push({
-        file: path.join(folder, e.name),
+        file: fileOf(e.name),
         name: e.name,
         kind: e.kind,
         sizeBytes: e.size,
@@ -145,10 +155,11 @@ export async function openCatalog(folderIn: string, options: OpenCatalogOptions)
   }
   others.sort((a, b) => a.name.localeCompare(b.name));
   return {
-    folder,
+    folder: label ?? folder,
+    source: label !== undefined ? 'offsite' : 'folder',
     serverId: options.serverId ?? null,
     openedAt,
-    timelines: buildTimelines(folder, entries, options.checkedByHistory),
+    timelines: buildTimelines(fileOf, entries, options),
     others,
     index: { found: foundState(index, changed), filesRead: toRead.length, written, writeError },
     truncated,
@@ -213,15 +224,15 @@ function verificationOf(
 
 /** Archives grouped by repository id (a renamed repository keeps its timeline), newest first. */
 function buildTimelines(
-  folder: string,
+  fileOf: (name: string) => string,
   entries: IndexedFile[],
-  checkedByHistory: OpenCatalogOptions['checkedByHistory'],
+  { checkedByHistory, offsiteCopyOf }: OpenCatalogOptions,
 ): CatalogTimeline[] {
   const byId = new Map<string, CatalogArchive[]>();
   for (const e of entries) {
     if (e.kind !== 'archive') continue;
     const m = e.manifest;
-    const file = path.join(folder, e.name);
+    const file = fileOf(e.name);
     const archive: CatalogArchive = {
       file,
       name: e.name,
@@ -238,6 +249,7 @@ function buildTimelines(
       serverId: m.server?.id ?? null,
       renamed: !isArchiveNameOf(e.name, m.repository.name),
       verification: verificationOf(file, e, checkedByHistory),
+      offsiteCopy: offsiteCopyOf?.(e.name, e.size, e.mtimeMs) ?? null,
     };
     const list = byId.get(m.repository.id) ?? [];
     list.push(archive);

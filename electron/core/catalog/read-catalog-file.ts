@@ -13,6 +13,19 @@ const LOCAL_HEADER = 0x04034b50;
 const HEAD_BYTES = 30 + 64;
 const BACKUP_NAME = /_\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}(-\d+)?\.zip$/;
 
+/**
+ * Failures of the way to the folder, never of a file: a deadline, a cancel, and for the offsite copy a
+ * server that closed the connection or cannot be logged into. They fail the opening; they are no damage.
+ */
+export const isNotTheFilesFault = (error: unknown): boolean =>
+  error instanceof AppFailure &&
+  (error.code === 'NOT_RESPONDING' ||
+    error.code === 'CANCELLED' ||
+    error.code === 'UNREACHABLE' ||
+    error.code === 'AUTH_FAILED' ||
+    error.code === 'HOST_KEY_CHANGED' ||
+    error.code === 'HOST_KEY_UNCONFIRMED');
+
 export interface FileStamp {
   name: string;
   size: number;
@@ -33,7 +46,7 @@ export async function readCatalogFile(
     return { kind: 'archive', ...stamp, manifest: archive.manifest, check: null };
   } catch (error) {
     if (!(error instanceof AppFailure)) throw error;
-    if (error.code === 'NOT_RESPONDING' || error.code === 'CANCELLED') throw error;
+    if (isNotTheFilesFault(error)) throw error;
     // Removed between the listing and now: not part of the catalog.
     if (error.code === 'NOT_FOUND') return null;
     const reason = error.message.startsWith(file + ': ')

@@ -151,6 +151,17 @@ export class CopyQueue {
     ).map(toRow);
   }
 
+  /** Every copy published to this destination (any state since), newest first: the catalog's ledger. */
+  ofDestination(destination: string): CopyRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM offsite_copies WHERE destination = ? AND remote_name IS NOT NULL ORDER BY id DESC`,
+        )
+        .all(destination) as unknown as Raw[]
+    ).map(toRow);
+  }
+
   /** The newest checked copy of each repository name (for the status). */
   lastCopiedByRepository(): Map<string, CopyRow> {
     const rows = (

@@ -14,8 +14,8 @@ import { TargetFs } from '../backup/target-fs';
 import { toLocalIso, type Clock } from '../clock';
 import type { EventBus } from '../event-bus';
 import type { SettingsService } from '../settings';
-import { CopyQueue } from './copy-queue';
-import type { OffsiteDestination } from './destination';
+import { CopyQueue, type CopyRow } from './copy-queue';
+import type { OffsiteDestination, OffsiteSession } from './destination';
 import { pinHostKey } from './host-key';
 import { buildOffsiteStatus } from './offsite-status';
 import { offsiteStep } from './offsite-step';
@@ -172,6 +172,43 @@ export class OffsiteService {
 
   private async destination(settings: OffsiteSettingsType, io: TargetFs): Promise<OffsiteDestination> {
     return new SftpDestination(await this.login(settings, io));
+  }
+
+  /**
+   * A session on the configured offsite folder, to read it (the catalog of the offsite copy): the
+   * saved settings and secret, the key file read through a file agent, the host key as pinned.
+   */
+  async openForReading(signal: AbortSignal): Promise<{
+    session: OffsiteSession;
+    label: string;
+    timeoutMs: number;
+    copies: CopyRow[];
+  }> {
+    const settings = this.settings();
+    if (settings.host === '' || settings.username === '')
+      throw new AppFailure(
+        'NOT_CONFIGURED',
+        'No offsite copy is set up: enter its server in Automatic backup → Offsite copy… first.',
+      );
+    const label = sftpLabel(settings);
+    const io = new TargetFs({
+      launcher: this.deps.launcher,
+      timeoutMs: settings.timeoutSeconds * 1000,
+      signal,
+      role: 'source',
+    });
+    try {
+      const destination = await this.destination(settings, io);
+      const session = await destination.open(signal);
+      return {
+        session,
+        label,
+        timeoutMs: settings.timeoutSeconds * 1000,
+        copies: this.queue.ofDestination(label),
+      };
+    } finally {
+      io.close();
+    }
   }
 
   /** Connects with the form's settings (saved or not), writes and checks a small file, and says how it went. */

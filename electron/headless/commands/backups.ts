@@ -11,7 +11,8 @@ import { formatBytes } from './backup-cli-format';
 import type { CliCommand } from './index';
 import { formatTable } from './table';
 
-// `repo-server backups [--in DIR] [NAME]`: the catalog of a folder of backups, a timeline per repository.
+// `repo-server backups [--in DIR | --offsite] [NAME]`: the catalog of a folder of backups (or of the
+// offsite copy's remote folder), a timeline per repository.
 // Names and reasons come from files in a folder anyone may have written: shown escaped and bounded.
 
 /** The manifest's local time as written, to the second: "2026-11-22 09:31:01". */
@@ -29,19 +30,29 @@ const verifiedWord = (a: CatalogArchive) =>
 
 const table = (rows: string[][]) => formatTable(rows, '  ');
 
+/** In a catalog of the offsite copy: what the offsite queue recorded of each file. */
+const copyWord = (a: CatalogArchive) => {
+  const copy = a.offsiteCopy;
+  if (!copy) return 'not ours';
+  if (copy.state === 'copied') return copy.unchanged ? 'copied, checked' : 'CHANGED since checked';
+  return copy.state;
+};
+
 function timelineText(t: CatalogTimeline, catalog: Catalog): string {
   const former = t.formerNames.length
     ? ` (formerly ${t.formerNames.map((n) => `"${shownText(n)}"`).join(', ')})`
     : '';
   const head = `${shownText(t.repository)}${former}: ${t.archives.length} backup${t.archives.length === 1 ? '' : 's'}\n`;
+  const offsite = catalog.source === 'offsite';
   const rows = [
-    ['STARTED', 'TRIGGER', 'SIZE', 'ITEMS', 'VERIFIED', 'MADE BY', 'FILE'],
+    ['STARTED', 'TRIGGER', 'SIZE', 'ITEMS', 'VERIFIED', ...(offsite ? ['COPY'] : []), 'MADE BY', 'FILE'],
     ...t.archives.map((a) => [
       when(a.createdAt),
       a.trigger,
       formatBytes(a.sizeBytes),
       String(a.itemCount),
       verifiedWord(a),
+      ...(offsite ? [copyWord(a)] : []),
       shownText(madeByWords(a, catalog), { max: 60 }),
       shownText(a.name, { max: 120 }) + (a.renamed ? '  (renamed)' : ''),
     ]),
@@ -66,17 +77,28 @@ export function catalogText(catalog: Catalog, timelines: CatalogTimeline[]): str
 }
 
 export const backupsCommand: CliCommand = {
-  usage: 'backups [--in DIR] [NAME] [--json]',
-  summary: 'list the backups in a folder (default: the automatic backup target), per repository',
+  usage: 'backups [--in DIR | --offsite] [NAME] [--json]',
+  summary:
+    'list the backups in a folder (default: the automatic backup target) or on the offsite copy, per repository',
   async run(args, io, { dataDir }) {
-    const values = parseCommandArgs(args, { in: { type: 'string' }, json: { type: 'boolean' } }, true);
+    const values = parseCommandArgs(
+      args,
+      { in: { type: 'string' }, offsite: { type: 'boolean' }, json: { type: 'boolean' } },
+      true,
+    );
     if (values._.length > 1) throw new CliError('Name at most one repository.', 2);
     const folder = values.in as string | undefined;
+    if (folder !== undefined && values.offsite)
+      throw new CliError('Give either --in DIR or --offsite, not both.', 2);
     if (folder !== undefined && !isFullPath(folder))
       throw new CliError(`--in needs a full path, such as /var/backups/repositories; not "${folder}".`, 2);
     const name = values._[0];
     return withContractLink(dataDir!, { beside: 'in-process', what: 'Listing backups' }, async (link) => {
-      const catalog = await callOrFail(link, 'openCatalog', folder === undefined ? {} : { folder });
+      const catalog = await callOrFail(
+        link,
+        'openCatalog',
+        values.offsite ? { source: 'offsite' } : folder === undefined ? {} : { folder },
+      );
       const timelines = name
         ? catalog.timelines.filter((t) =>
             [t.repository, ...t.formerNames].some((n) => repositoryKey(n) === repositoryKey(name)),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { FOLDER_EXAMPLE, fullPath } from '../full-path';
-import { ArchiveFile, Trigger } from './archives';
+import { ARCHIVE_EXAMPLE, FOLDER_EXAMPLE, fullPath, fullPathMessage, isFullPath } from '../full-path';
+import { Trigger } from './archives';
 import { method } from './define';
+import { OffsiteCopyState } from './offsite';
 
 // The backup catalog (ARCHITECTURE §6, "Finding a backup"): any folder of archives read as a timeline
 // per repository, from the archives' manifests only.
@@ -21,6 +22,40 @@ export const Verification = z.object({
   error: z.string().nullable(),
 });
 export type Verification = z.infer<typeof Verification>;
+
+/**
+ * Where a catalog reads from: a folder on this machine (the schedule's target, or one given), or the
+ * offsite copy's remote folder (the configured SFTP server), read through the offsite destination.
+ */
+export const CatalogSource = z.enum(['folder', 'offsite']);
+export type CatalogSource = z.infer<typeof CatalogSource>;
+
+/** An archive of the offsite copy is named by the destination's label and its file name. */
+export const isOffsiteFile = (file: string) => file.startsWith('sftp://');
+
+/**
+ * An archive a catalog listed: a full path on this machine, or `sftp://user@host:port/folder/NAME` of
+ * the offsite copy (downloaded into the data dir's temp area and checked there before it is read).
+ */
+export const CatalogFile = z
+  .string()
+  .trim()
+  .min(1, 'Enter the path of an archive (.zip).')
+  .max(4096)
+  .refine((v) => isFullPath(v) || isOffsiteFile(v), fullPathMessage(ARCHIVE_EXAMPLE));
+
+/** What the offsite queue recorded of an archive of the offsite folder: the copy this server made. */
+export const OffsiteCopyRecord = z.object({
+  state: OffsiteCopyState,
+  /** When it was copied and checked (ISO 8601 with offset). */
+  copiedAt: z.string().nullable(),
+  checkedBy: z.enum(['remote-command', 'read-back']).nullable(),
+  /** The local archive it is a copy of. */
+  localFile: z.string(),
+  /** The remote file is still the one that was checked (its size and time unchanged). */
+  unchanged: z.boolean(),
+});
+export type OffsiteCopyRecord = z.infer<typeof OffsiteCopyRecord>;
 
 /** One archive of a timeline: what its manifest says, and the file as it is now. */
 export const CatalogArchive = z.object({
@@ -45,6 +80,8 @@ export const CatalogArchive = z.object({
   /** The file's name is not `<repository>_<time>.zip` of its manifest: renamed, or copied under another name. */
   renamed: z.boolean(),
   verification: Verification,
+  /** In a catalog of the offsite copy: what the offsite queue recorded of this file (null: not ours). */
+  offsiteCopy: OffsiteCopyRecord.nullable().default(null),
 });
 export type CatalogArchive = z.infer<typeof CatalogArchive>;
 
@@ -85,7 +122,9 @@ export const CatalogIndexState = z.object({
 });
 
 export const Catalog = z.object({
+  /** The folder's full path, or for the offsite copy its label (sftp://user@host:port/folder). */
   folder: z.string(),
+  source: CatalogSource.default('folder'),
   /** The id of the server that opened it: archives carrying it are this server's own backups. */
   serverId: z.string().nullable(),
   openedAt: z.string(),
@@ -147,7 +186,7 @@ export type ArchiveItemPreview = z.infer<typeof ArchiveItemPreview>;
 
 export const RestoreItemsInput = z
   .object({
-    file: ArchiveFile,
+    file: CatalogFile,
     paths: z.array(ItemPathArg).max(10_000).default([]),
     prefix: z.string().min(1).max(1024).optional(),
     /** The repository to restore into (a new version of each item), or with `create` a new one. */
@@ -196,15 +235,21 @@ export const catalogMethods = {
       .object({
         /** Defaults to the automatic backup's target folder. */
         folder: fullPath('Choose a folder of backups.', FOLDER_EXAMPLE).optional(),
+        /** `offsite`: the offsite copy's remote folder instead of a folder here. */
+        source: CatalogSource.optional(),
       })
       .strict()
+      .refine((v) => !(v.source === 'offsite' && v.folder !== undefined), {
+        message: 'Choose either a folder or the offsite copy, not both.',
+        path: ['folder'],
+      })
       .optional(),
     Catalog,
     'Read a folder of backup archives as a timeline per repository, from their manifests only.',
   ),
   listArchiveItems: method(
     z.object({
-      file: ArchiveFile,
+      file: CatalogFile,
       prefix: z.string().max(1024).optional(),
       filter: z.string().max(200).optional(),
     }),
@@ -212,12 +257,12 @@ export const catalogMethods = {
     'The items of one backup (checked in full and rebuilt as untrusted input first), by path.',
   ),
   previewArchiveItem: method(
-    z.object({ file: ArchiveFile, path: ItemPathArg }),
+    z.object({ file: CatalogFile, path: ItemPathArg }),
     ArchiveItemPreview,
     'One item of a backup: its text (or size, for bytes) and every version the backup holds.',
   ),
   getArchiveItemContent: method(
-    z.object({ file: ArchiveFile, path: ItemPathArg }),
+    z.object({ file: CatalogFile, path: ItemPathArg }),
     z.object({ path: z.string(), sizeBytes: z.number().int().nonnegative(), base64: z.string() }),
     'The bytes of one item of a backup (at most 16 MiB), to download or save.',
   ),
@@ -229,6 +274,7 @@ export const catalogMethods = {
   findItemVersions: method(
     z.object({
       folder: fullPath('Choose a folder of backups.', FOLDER_EXAMPLE).optional(),
+      source: CatalogSource.optional(),
       path: ItemPathArg,
       /** Only backups taken before this instant (ISO 8601). */
       before: z
