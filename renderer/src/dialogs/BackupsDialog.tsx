@@ -29,6 +29,22 @@ const verifiedWords: Record<CatalogArchive['verification']['state'], string> = {
   unchecked: 'Not checked yet',
 };
 
+/** What the offsite queue recorded of an archive of the offsite copy. */
+function copyWords(a: CatalogArchive): string {
+  const copy = a.offsiteCopy;
+  if (!copy) return 'Not copied by this server';
+  if (copy.state === 'copied') return copy.unchanged ? 'Copied and checked' : 'Changed since it was checked';
+  return copy.state;
+}
+
+type Source = 'target' | 'offsite' | 'other';
+
+const sourceChoices: Array<{ value: Source; label: string }> = [
+  { value: 'target', label: 'The target folder' },
+  { value: 'offsite', label: 'The offsite copy' },
+  { value: 'other', label: 'Another folder…' },
+];
+
 interface BackupsDialogProps {
   repositoryNames: string[];
   onClose(): void;
@@ -37,6 +53,7 @@ interface BackupsDialogProps {
 export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) {
   const api = useApi();
   const connected = useConnected();
+  const [source, setSource] = useState<Source>('target');
   const [folder, setFolder] = useState('');
   const [folderError, setFolderError] = useState<string | null>(null);
   const [catalog, setCatalog] = useState<Catalog | null>(null);
@@ -47,15 +64,32 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
   const [foundPath, setFoundPath] = useState<string | null>(null);
   const now = useNow(30_000);
 
-  const open = async (chosen?: string) => {
-    setBusy('Reading the backups’ manifests…');
+  const open = async (chosen?: string | { source: 'offsite' }) => {
+    setBusy(
+      typeof chosen === 'object'
+        ? 'Reading the manifests on the offsite server…'
+        : 'Reading the backups’ manifests…',
+    );
     setFailure(null);
-    const result = await api.openCatalog(chosen ? { folder: chosen } : {});
+    const result = await api.openCatalog(
+      typeof chosen === 'object' ? chosen : chosen ? { folder: chosen } : {},
+    );
     setBusy(null);
-    if (!result.ok) return setFailure(result.error.message);
+    if (!result.ok) {
+      // An offsite server that cannot be read leaves no other folder's backups on show as if its own.
+      if (typeof chosen === 'object') setCatalog(null);
+      return setFailure(result.error.message);
+    }
     setCatalog(result.value);
-    setFolder(result.value.folder);
+    if (result.value.source !== 'offsite') setFolder(result.value.folder);
     setArchive(null);
+  };
+
+  const choose = (next: Source) => {
+    setSource(next);
+    setFolderError(null);
+    if (next === 'target') void open();
+    else if (next === 'offsite') void open({ source: 'offsite' });
   };
 
   // Once, at opening: the automatic backup's target (its state is set when the answer comes).
@@ -94,40 +128,60 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
         </>
       }
     >
-      <div className="path-row">
-        <TextInput
-          label="Folder of backups"
-          value={folder}
-          onChange={(v) => {
-            setFolder(v);
-            setFolderError(null);
-          }}
-          error={folderError}
-          description="The automatic backup’s target, a folder copied from another machine, or a network share."
-        />
-        {api.host === 'electron' && (
-          <Button
-            className="button"
-            isDisabled={!connected}
-            onPress={() =>
-              void api.pickFolder({ title: 'Folder of backups' }).then((r) => {
-                if (r.ok && r.value?.[0]) void open(r.value[0]);
-              })
-            }
-          >
-            Choose…
+      <RadioChoices
+        label="Backups from"
+        orientation="horizontal"
+        value={source}
+        onChange={choose}
+        choices={sourceChoices}
+        isDisabled={!connected || busy !== null}
+      />
+      {source !== 'offsite' && (
+        <div className="path-row">
+          <TextInput
+            label="Folder of backups"
+            value={folder}
+            onChange={(v) => {
+              setFolder(v);
+              setFolderError(null);
+              setSource('other');
+            }}
+            error={folderError}
+            description="The automatic backup’s target, a folder copied from another machine, or a network share."
+          />
+          {api.host === 'electron' && (
+            <Button
+              className="button"
+              isDisabled={!connected}
+              onPress={() =>
+                void api.pickFolder({ title: 'Folder of backups' }).then((r) => {
+                  if (r.ok && r.value?.[0]) {
+                    setSource('other');
+                    void open(r.value[0]);
+                  }
+                })
+              }
+            >
+              Choose…
+            </Button>
+          )}
+          <Button className="button" isDisabled={!connected || busy !== null} onPress={openTyped}>
+            Open
           </Button>
-        )}
-        <Button className="button" isDisabled={!connected || busy !== null} onPress={openTyped}>
-          Open
-        </Button>
-      </div>
+        </div>
+      )}
+      {catalog?.source === 'offsite' && (
+        <p className="muted">
+          On {catalog.folder}: read from each archive’s manifest on the server; nothing there is changed.
+          Browsing the items of an offsite backup is not possible yet.
+        </p>
+      )}
       {busy && (
         <p role="status" className="muted">
           {busy}
         </p>
       )}
-      {catalog && !archive && (
+      {catalog && !archive && catalog.source !== 'offsite' && (
         <ItemVersionFinder
           folder={catalog.folder}
           onBrowse={(hit) => {
@@ -159,6 +213,7 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
                     <th>Size</th>
                     <th>Items</th>
                     <th>Checked</th>
+                    {catalog.source === 'offsite' && <th>Copy</th>}
                     <th>Made by</th>
                     <th>
                       <span className="visually-hidden">Action</span>
@@ -179,16 +234,23 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
                       <td className={a.verification.state === 'failed' ? 'bad' : undefined}>
                         {verifiedWords[a.verification.state]}
                       </td>
+                      {catalog.source === 'offsite' && (
+                        <td className={a.offsiteCopy?.unchanged === false ? 'bad' : undefined}>
+                          {copyWords(a)}
+                        </td>
+                      )}
                       <td>{madeByWords(a, catalog)}</td>
                       <td>
-                        <Button
-                          className="button small"
-                          aria-label={`Browse items of the backup of ${formatDateTime(a.createdAt)}`}
-                          isDisabled={!connected}
-                          onPress={() => setArchive(a)}
-                        >
-                          Browse items…
-                        </Button>
+                        {catalog.source !== 'offsite' && (
+                          <Button
+                            className="button small"
+                            aria-label={`Browse items of the backup of ${formatDateTime(a.createdAt)}`}
+                            isDisabled={!connected}
+                            onPress={() => setArchive(a)}
+                          >
+                            Browse items…
+                          </Button>
+                        )}
                       </td>
                     </tr>
                   ))}
