@@ -2,12 +2,14 @@
 // each client closed-loop (it sends its next request when the answer came). Printed against a baseline
 // measured in the same run: the same mix written directly with node:sqlite, and through the storage
 // layer (Repository, one transaction per write, revisions kept) without the network.
-// `npm run bench:clients [-- --ops 5000]`. Clients and server share this process (and its one thread).
+// `npm run bench:clients [-- --ops 5000]`. Clients and server share this process (and its one thread);
+// a last line runs the 100 clients in a worker thread, leaving the server its thread as other programs would.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { systemClock } from '../electron/core/clock';
 import { RepoClient } from '../electron/core/client/repo-client';
 import { ClientServer } from '../electron/core/client-server/client-server';
@@ -126,6 +128,81 @@ async function overTheNetwork(clientsCount: number, ops: number): Promise<Figure
   return figures;
 }
 
+/**
+ * The same mix from clients in a worker thread: the server keeps this thread to itself, as it does when
+ * the test tools are other programs (above, clients and server share one thread and its CPU).
+ */
+async function clientsInWorker(clientsCount: number, ops: number): Promise<Figures> {
+  const dir = tempDir('clients-worker');
+  const store = new RepositoryStore({ dataDir: dir, clock: systemClock });
+  const repositories = Array.from({ length: Math.min(10, clientsCount) }, (_, i) => `Repo ${i}`);
+  for (const name of repositories) store.create(name);
+  const settings = new SettingsService(new MemorySettingsBackend());
+  const server = new ClientServer({ store, settings, clock: systemClock, logger: quiet });
+  server.overrideAddress({ host: '127.0.0.1', port: 0 });
+  const { port } = await server.start();
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const WebSocket = require(workerData.ws);
+    const { url, repositories, clients, perClient, content, keys } = workerData;
+    const isGet = (i) => i % 5 === 4;
+    const keyOf = (i) => (isGet(i) ? i - 1 : i) % keys;
+    function connect(c) {
+      const ws = new WebSocket(url + '/v1/repositories/' + encodeURIComponent(repositories[c % repositories.length]) + '?client=bench-' + c);
+      const waiting = new Map();
+      return new Promise((resolve, reject) => {
+        ws.once('error', reject);
+        ws.on('message', (data) => {
+          const m = JSON.parse(data.toString());
+          if (m.welcome) resolve({ ws, waiting });
+          else if (waiting.has(m.id)) { waiting.get(m.id)(m); waiting.delete(m.id); }
+        });
+      });
+    }
+    (async () => {
+      const conns = await Promise.all(Array.from({ length: clients }, (_, c) => connect(c)));
+      const latencies = [];
+      const start = performance.now();
+      await Promise.all(conns.map(async ({ ws, waiting }, c) => {
+        for (let i = 0; i < perClient; i++) {
+          const path = 'c' + c + '/k' + keyOf(i);
+          const t = performance.now();
+          const m = await new Promise((resolve) => {
+            waiting.set(i, resolve);
+            ws.send(JSON.stringify(isGet(i) ? { id: i, op: 'get', path } : { id: i, op: 'put', path, kind: 'data', content }));
+          });
+          if (!m.ok) throw new Error(JSON.stringify(m.error));
+          latencies.push(performance.now() - t);
+        }
+      }));
+      const elapsed = performance.now() - start;
+      for (const { ws } of conns) ws.close();
+      parentPort.postMessage({ latencies, elapsed });
+    })().catch((e) => parentPort.postMessage({ error: String(e) }));
+  `;
+  const worker = new Worker(source, {
+    eval: true,
+    workerData: {
+      url: `ws://127.0.0.1:${port}`,
+      ws: path.resolve('node_modules/ws'),
+      repositories,
+      clients: clientsCount,
+      perClient: Math.ceil(ops / clientsCount),
+      content: CONTENT,
+      keys: KEYS,
+    },
+  });
+  const result = await new Promise<{ latencies: number[]; elapsed: number; error?: string }>((resolve) =>
+    worker.once('message', resolve),
+  );
+  await worker.terminate();
+  await server.close();
+  store.closeAll();
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (result.error) throw new Error(result.error);
+  return summarize(result.latencies, result.elapsed);
+}
+
 const fmt = (f: Figures) =>
   `${f.opsPerSecond.toFixed(0).padStart(7)} ops/s   p50 ${f.p50.toFixed(3).padStart(7)} ms   p99 ${f.p99.toFixed(3).padStart(7)} ms`;
 
@@ -164,5 +241,28 @@ for (const n of [1, 10, 100]) {
     value: figures.p99,
     unit: 'ms',
     ...(goal ? { goal: '< 5 ms', met: below(figures.p99, 5) } : {}),
+  });
+}
+
+{
+  const figures = await clientsInWorker(100, TOTAL_OPS);
+  const ratio = figures.opsPerSecond / direct.opsPerSecond;
+  console.log(
+    `ws        100 clients in a worker thread   ${fmt(figures)}   ${ratio.toFixed(2)}x direct, ${(figures.opsPerSecond / storage.opsPerSecond).toFixed(2)}x storage`,
+  );
+  figure({
+    name: '100 clients in a worker thread, ops/s vs direct node:sqlite',
+    value: ratio,
+    unit: 'x',
+    baseline: `direct ${direct.opsPerSecond.toFixed(0)} ops/s, ours ${figures.opsPerSecond.toFixed(0)} ops/s`,
+    goal: '>= 0.5x',
+    met: atLeast(ratio, 0.5),
+  });
+  figure({
+    name: '100 clients in a worker thread, latency p99',
+    value: figures.p99,
+    unit: 'ms',
+    goal: '< 5 ms',
+    met: below(figures.p99, 5),
   });
 }
