@@ -94,7 +94,7 @@ function* generatedItems(totalBytes: number): Generator<PutInput & { bytes: numb
     const path = `${pick === 'text' ? 'modules' : 'results'}/${Math.floor(i / 100)}/${pick}-${i}`;
     yield { path, kind: pick === 'text' ? 'module' : 'result', content, updatedBy: 'bench', bytes: size };
     written += size;
-    if (i % 20 === 19) {
+    if (i % 20 === 10) {
       yield { path, kind: 'module', content: pool.slice(0, 4096) + i, updatedBy: 'bench', bytes: 4096 };
       written += 4096;
     }
@@ -148,6 +148,8 @@ interface Measured {
   atPeak: { heapUsedMb: number; externalMb: number; arrayBuffersMb: number };
   /** The highest summed RSS of this process's child processes (its file agents) while it ran. */
   agentsPeakMb: number;
+  /** The peak RSS increase within each phase the job reported (where the memory goes). */
+  phases: Record<string, number>;
   file?: string;
 }
 
@@ -207,14 +209,25 @@ async function measureHere(step: Step) {
   let peak = before;
   let atPeak = process.memoryUsage();
   let agentsPeak = 0;
+  let phase = 'starting';
+  const phases: Record<string, number> = {};
   const sample = () => {
     const rss = process.memoryUsage.rss();
+    phases[phase] = Math.max(phases[phase] ?? 0, mb(rss - before));
     if (rss > peak) {
       peak = rss;
       atPeak = process.memoryUsage();
     }
     agentsPeak = Math.max(agentsPeak, childrenRss());
   };
+  const onPhase = (p: { phase?: string }) => {
+    if (p.phase === undefined || p.phase === phase) return;
+    sample();
+    phase = p.phase;
+  };
+  server.events.onAny((name, payload) => {
+    if (name === 'jobProgress') onPhase(payload as { phase?: string });
+  });
   const sampler = setInterval(sample, 20);
   const start = performance.now();
   let file: string | undefined;
@@ -241,7 +254,7 @@ async function measureHere(step: Step) {
       await drillArchive(
         { dataDir, io },
         { file: values.file!, repository: { name: 'Bench', id: values['repository-id']! } },
-        job,
+        { ...job, progress: onPhase },
       );
     } finally {
       io.close();
@@ -264,6 +277,7 @@ async function measureHere(step: Step) {
       arrayBuffersMb: mb(atPeak.arrayBuffers),
     },
     agentsPeakMb: mb(agentsPeak),
+    phases,
     file,
   };
   console.log(JSON.stringify(result));
@@ -296,7 +310,10 @@ async function one(sizeMb: number) {
           `${(mb(repo.fileBytes) / r.seconds).toFixed(1).padStart(7)} MB/s ` +
           `${r.peakRssMb.toFixed(1).padStart(7)} MB peak RSS increase ` +
           `(at the peak: heap ${r.atPeak.heapUsedMb.toFixed(0)} MB, external ${r.atPeak.externalMb.toFixed(0)} MB, ` +
-          `array buffers ${r.atPeak.arrayBuffersMb.toFixed(0)} MB; file agents ${r.agentsPeakMb.toFixed(0)} MB RSS)`,
+          `array buffers ${r.atPeak.arrayBuffersMb.toFixed(0)} MB; file agents ${r.agentsPeakMb.toFixed(0)} MB RSS)\n` +
+          `${''.padEnd(17)}by phase: ${Object.entries(r.phases)
+            .map(([p, v]) => `${p} ${v.toFixed(0)} MB`)
+            .join(', ')}`,
       );
     }
     return { fileMb: mb(repo.fileBytes), results };

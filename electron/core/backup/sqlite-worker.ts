@@ -10,16 +10,34 @@ const { DatabaseSync } = require('node:sqlite');
 const { createHash } = require('node:crypto');
 const { task, file, digest } = workerData;
 // The items' content digest (ARCHITECTURE §5): every item's path, kind, encoding, version, time, author and
-// content, in path order, one row at a time so memory stays flat. Manifests carry it as contentSha256.
+// content, in path order, one row at a time. Each content is hashed as SQLite handed it over (no copy),
+// and the dead values are collected every few MB: V8 collects dead buffers only once ~64 MB of them
+// piled up, which alone was the whole memory budget of a restore (the note of #17 has the figures).
+const collect = (() => {
+  try {
+    require('node:v8').setFlagsFromString('--expose-gc');
+    return require('node:vm').runInNewContext('gc');
+  } catch {
+    return () => {};
+  }
+})();
+const COLLECT_EVERY = 4 * 1024 * 1024;
 function contentDigest(db) {
   const hash = createHash('sha256');
   const rows = db.prepare(
     'SELECT path, kind, encoding, version, updated_at, updated_by, content FROM items ORDER BY path',
   ).iterate();
+  let read = 0;
   for (const r of rows) {
-    const bytes = typeof r.content === 'string' ? Buffer.from(r.content, 'utf8') : Buffer.from(r.content);
-    hash.update(JSON.stringify([r.path, r.kind, r.encoding, r.version, r.updated_at, r.updated_by, bytes.length]) + '\\n');
-    hash.update(bytes);
+    const text = typeof r.content === 'string';
+    const length = text ? Buffer.byteLength(r.content, 'utf8') : r.content.length;
+    hash.update(JSON.stringify([r.path, r.kind, r.encoding, r.version, r.updated_at, r.updated_by, length]) + '\\n');
+    hash.update(r.content, text ? 'utf8' : undefined);
+    read += length;
+    if (read >= COLLECT_EVERY) {
+      read = 0;
+      collect();
+    }
   }
   return hash.digest('hex');
 }

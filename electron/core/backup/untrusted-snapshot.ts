@@ -157,7 +157,6 @@ interface StoredRow {
   encoding: unknown;
   type: string;
   size: number;
-  content: string | Uint8Array | null;
   version: unknown;
   updated_at: unknown;
   updated_by: unknown;
@@ -229,7 +228,17 @@ function copyMeta(source: DatabaseSync, target: DatabaseSync): void {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Copies one table's rows in batches, each checked first; returns how many were copied. */
+/** The schema name the snapshot is attached under, on the target's connection. */
+const SOURCE = 'untrusted';
+
+/**
+ * Copies one table's rows in batches, each checked first; returns how many were copied. The checks read
+ * every column but the content (its type and size say what a rule needs); the content is then copied by
+ * SQLite itself, from the attached snapshot, for exactly the rows just checked (the snapshot is
+ * immutable): it never becomes a JavaScript value, so memory stays flat whatever the repository's size
+ * (reading it into JS left up to V8's external-memory limit of dead buffers, and a batch of 500 rows
+ * held them all at once — the note of #17 has the figures).
+ */
 async function copyRows(
   source: DatabaseSync,
   target: DatabaseSync,
@@ -240,73 +249,84 @@ async function copyRows(
   const revision = table === 'revisions';
   const key = revision ? 'id' : 'rowid';
   const extra = revision ? ', replaced_at, deleted' : '';
-  // Content longer than an item may be is not even read: its size says enough. octet_length, not
-  // length(CAST(content AS BLOB)): SQLite answers it from the record header; the cast copies the value.
+  // octet_length, not length(CAST(content AS BLOB)): SQLite answers it from the record header; the cast
+  // copies the value.
   const page = source.prepare(
     `SELECT ${key} AS n, path, kind, encoding, version, updated_at, updated_by${extra},
-            typeof(content) AS type, octet_length(content) AS size,
-            CASE WHEN octet_length(content) <= ${MAX_ITEM_CONTENT_BYTES} THEN content END AS content
+            typeof(content) AS type, octet_length(content) AS size
      FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`,
   );
-  const insert = target.prepare(
-    revision
-      ? `INSERT INTO revisions (id, path, kind, content, encoding, version, updated_at, updated_by, replaced_at, deleted)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-      : `INSERT INTO items (path, kind, content, encoding, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const columns = revision
+    ? 'id, path, kind, content, encoding, version, updated_at, updated_by, replaced_at, deleted'
+    : 'path, kind, content, encoding, version, updated_at, updated_by';
+  const copy = target.prepare(
+    `INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM ${SOURCE}.${table}
+     WHERE ${key} > ? AND ${key} <= ? ORDER BY ${key}`,
   );
+  const copyOne = target.prepare(
+    `INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM ${SOURCE}.${table} WHERE ${key} = ?`,
+  );
+  const what = revision ? 'revision' : 'item';
   let copied = 0;
   let last = 0;
   for (;;) {
-    const rows = page.all(last, BATCH_ROWS) as unknown as StoredRow[];
+    // Checked first, the whole batch: a refused row stops everything before its content is read.
+    const rows: StoredRow[] = [];
+    let bytes = 0;
+    for (const row of page.iterate(last, BATCH_ROWS) as Iterable<StoredRow>) {
+      const problem = rowProblem(row, revision);
+      if (problem) throw new SnapshotProblem(problem);
+      rows.push(row);
+      bytes += row.size;
+      if (bytes > BATCH_BYTES) break;
+    }
     if (rows.length === 0) return copied;
+    const first = last;
+    last = rows.at(-1)!.n;
     target.exec('BEGIN');
     try {
-      let bytes = 0;
-      for (const row of rows) {
-        const problem = rowProblem(row, revision);
-        if (problem) throw new SnapshotProblem(problem);
-        const values = [
-          row.path,
-          row.kind,
-          row.content,
-          row.encoding,
-          row.version,
-          row.updated_at,
-          row.updated_by,
-        ];
-        try {
-          if (revision)
-            insert.run(row.n, ...(values as never[]), row.replaced_at as number, row.deleted as number);
-          else insert.run(...(values as never[]));
-        } catch (error) {
-          throw new SnapshotProblem(
-            /UNIQUE/.test((error as Error).message)
-              ? `${revision ? 'revision' : 'item'} ${row.n}: path '${shown(row.path)}' appears twice`
-              : `${revision ? 'revision' : 'item'} ${row.n} cannot be stored (${(error as Error).message})`,
-          );
+      try {
+        copy.run(first, last);
+      } catch {
+        // Which row: each again, alone, so the message names it (a hostile snapshot's rare case).
+        target.exec('ROLLBACK');
+        target.exec('BEGIN');
+        for (const row of rows) {
+          try {
+            copyOne.run(row.n);
+          } catch (error) {
+            throw new SnapshotProblem(
+              /UNIQUE/.test((error as Error).message)
+                ? `${what} ${row.n}: path '${shown(row.path)}' appears twice`
+                : `${what} ${row.n} cannot be stored (${(error as Error).message})`,
+            );
+          }
         }
-        last = row.n;
-        copied++;
-        progress.done++;
-        bytes += row.size;
-        if (bytes > BATCH_BYTES) break;
       }
       target.exec('COMMIT');
     } catch (error) {
-      target.exec('ROLLBACK');
+      if (target.isTransaction) target.exec('ROLLBACK');
       throw error;
     }
+    copied += rows.length;
+    progress.done += rows.length;
     options.onRows?.(progress.done, progress.total);
     if (options.signal?.aborted) throw new AppFailure('CANCELLED', 'Cancelled; nothing was restored.');
     await yieldToEventLoop();
   }
 }
 
+/** The snapshot, read-only and immutable, as a schema of the target's connection (for copyRows). */
+function attachUntrusted(target: DatabaseSync, file: string): void {
+  target.prepare(`ATTACH DATABASE ? AS ${SOURCE}`).run(untrustedUrl(file).href);
+}
+
+const untrustedUrl = (file: string) => new URL(`${pathToFileURL(file).href}?immutable=1&mode=ro`);
+
 function openUntrusted(file: string): DatabaseSync {
   // immutable: read as a plain file, no -wal or -shm beside it, no locks; defensive: no writes to the
   // schema, no double-quoted strings; trusted_schema off: functions in the schema are not run.
-  const url = new URL(`${pathToFileURL(file).href}?immutable=1`);
-  const db = new DatabaseSync(url, { readOnly: true, defensive: true, allowExtension: false });
+  const db = new DatabaseSync(untrustedUrl(file), { readOnly: true, defensive: true, allowExtension: false });
   try {
     db.exec('PRAGMA trusted_schema = OFF');
     db.exec('PRAGMA cell_size_check = ON');
@@ -370,15 +390,21 @@ export async function rebuildUntrustedSnapshot(
     if (keys.length > 0) throw refuse(`it fails SQLite's foreign key check (${JSON.stringify(keys[0])})`);
 
     await ensureFreeSpace(path.dirname(target), fs.statSync(source).size, 'Rebuilding the snapshot');
-    out = new DatabaseSync(target);
+    // The snapshot is attached to this connection too (copyRows): the same guards as openUntrusted's.
+    out = new DatabaseSync(target, { defensive: true, allowExtension: false });
+    out.exec('PRAGMA trusted_schema = OFF');
+    out.exec('PRAGMA cell_size_check = ON');
+    out.exec('PRAGMA mmap_size = 0');
     runMigrations(out, migrations.slice(0, version), 'repository');
     const count = (table: string) =>
       (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     const progress = { done: 0, total: count('items') + (options.includeHistory ? count('revisions') : 0) };
     try {
       copyMeta(db, out);
+      attachUntrusted(out, source);
       const items = await copyRows(db, out, 'items', options, progress);
       const revisions = options.includeHistory ? await copyRows(db, out, 'revisions', options, progress) : 0;
+      out.exec(`DETACH DATABASE ${SOURCE}`);
       // An older snapshot is brought up to date on our copy, by the same migrations as any repository.
       runMigrations(out, migrations, 'repository');
       return { schemaVersion: schemaVersionOf(out), sourceSchemaVersion: version, items, revisions };
