@@ -91,8 +91,6 @@ describe('the catalog of the offsite copy', () => {
       'Choose either a folder or the offsite copy, not both.',
     );
     await w.configure();
-    await w.scheduledBackup();
-    await w.idle();
 
     // sshd (and the session serving us) SIGKILLed as the listing is asked for.
     const offsite = w.server.offsite;
