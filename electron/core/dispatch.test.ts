@@ -19,6 +19,7 @@ describe('dispatch', async () => {
     pickFolder: async () => null,
     pickFiles: async () => null,
     showInFolder: async () => null,
+    saveArchiveItem: async () => null,
     openLogsFolder: async () => null,
     getDesktopSettings: async () => ({ launchAtLogin: false, notifyOnSuccess: false }),
     saveDesktopSettings: async () => ({ launchAtLogin: false, notifyOnSuccess: false }),

@@ -12,6 +12,7 @@ export const headlessHostHandlers: HostHandlers = {
   pickFolder: desktopOnly('The folder picker'),
   pickFiles: desktopOnly('The file picker'),
   showInFolder: desktopOnly('Show in folder'),
+  saveArchiveItem: desktopOnly('Save…', 'use Download instead'),
   openLogsFolder: desktopOnly('Opening the logs folder'),
   getDesktopSettings: desktopOnly('Launch at login', 'run `repo-server serve` from a system service instead'),
   saveDesktopSettings: desktopOnly(

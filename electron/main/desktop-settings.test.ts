@@ -26,6 +26,8 @@ function setUp() {
   const handlers = desktopHostHandlers({
     dialog: {} as never,
     shell: {} as never,
+    itemContent: {} as never,
+    openFiles: {} as never,
     logsDir: path.join(configDir, 'logs'),
     desktopSettings: desktopSettingsStore({ loginItem, settings: new SettingsService(backend) }),
   });

@@ -40,6 +40,8 @@ function setUp() {
     },
     logsDir: path.join(dir, 'logs'),
     desktopSettings: desktopSettingsStore({ loginItem, settings }),
+    itemContent: {} as never, // Save… is save-archive-item.test.ts's
+    openFiles: {} as never,
   });
   const call = (name: string, args: unknown) => dispatch(handlers as never, name, args, quiet);
   return {

@@ -4,10 +4,13 @@ import type { Dialog, Shell } from 'electron';
 import type { HostHandlers } from '../shared/contract';
 import { AppFailure } from '../shared/result';
 import type { DesktopSettingsStore } from './desktop-settings';
+import { saveArchiveItemHandler, type SaveArchiveItemDeps } from './save-archive-item';
 
-/** Native pickers, the file manager and the desktop settings, behind the contract's host methods. */
+/** Native pickers, the file manager, Save… and the desktop settings, behind the contract's host methods. */
 export function desktopHostHandlers(deps: {
-  dialog: Pick<Dialog, 'showOpenDialog'>;
+  dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>;
+  itemContent: SaveArchiveItemDeps['itemContent'];
+  openFiles: SaveArchiveItemDeps['openFiles'];
   shell: Pick<Shell, 'showItemInFolder' | 'openPath'>;
   logsDir: string;
   desktopSettings: DesktopSettingsStore;
@@ -41,6 +44,7 @@ export function desktopHostHandlers(deps: {
       deps.shell.showItemInFolder(file);
       return null;
     },
+    saveArchiveItem: saveArchiveItemHandler(deps),
     openLogsFolder: async () => {
       fs.mkdirSync(deps.logsDir, { recursive: true });
       const error = await deps.shell.openPath(deps.logsDir);

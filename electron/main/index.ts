@@ -18,6 +18,7 @@ import {
 } from 'electron';
 import ElectronStore from 'electron-store';
 import path from 'node:path';
+import { TargetFs } from '../core/backup/target-fs';
 import { toLocalIso } from '../core/clock';
 import { createServer, type RepoServer } from '../core/create-server';
 import { lockDataDir, type DataDirLock } from '../core/data-dir-lock';
@@ -120,16 +121,17 @@ async function start(): Promise<void> {
   const dataDir = path.join(app.getPath('userData'), 'data');
   // A `repo-server serve` pointed at the same folder is refused, and so is a CLI restore into it.
   dataDirLock = lockDataDir(dataDir, { host: 'electron', startedAt: new Date().toISOString() });
+  const agentLauncher = electronAgentLauncher(
+    (...args) => utilityProcess.fork(...args),
+    path.join(import.meta.dirname, 'fs-agent.js'),
+  );
   const core = await createServer({
     dataDir,
     appInfo: { name: app.getName(), version: app.getVersion() },
     host: 'electron',
     settings,
     logger: log,
-    agentLauncher: electronAgentLauncher(
-      (...args) => utilityProcess.fork(...args),
-      path.join(import.meta.dirname, 'fs-agent.js'),
-    ),
+    agentLauncher,
     // The offsite password or key passphrase, encrypted with the OS keychain.
     secrets: keychainSecretStore(safeStorage, dataDir),
   });
@@ -150,7 +152,19 @@ async function start(): Promise<void> {
       ipcMain,
       handlers: {
         ...core.handlers,
-        ...desktopHostHandlers({ dialog, shell, logsDir: app.getPath('logs'), desktopSettings }),
+        ...desktopHostHandlers({
+          dialog,
+          shell,
+          logsDir: app.getPath('logs'),
+          desktopSettings,
+          itemContent: core.handlers.getArchiveItemContent,
+          // Save… writes through a file agent under the same no-progress deadline as a backup target.
+          openFiles: () =>
+            new TargetFs({
+              launcher: agentLauncher,
+              timeoutMs: core.settings.get().backup.targetTimeoutSeconds * 1000,
+            }),
+        }),
       },
       events: core.events,
       trustedOrigins,

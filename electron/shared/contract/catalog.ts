@@ -153,7 +153,7 @@ export const MAX_LISTED_ITEMS = 5000;
 /** Text shown in a preview, at most; the rest is said to be left out. */
 export const MAX_PREVIEW_CHARS = 200_000;
 
-const ItemPathArg = z
+export const ItemPathArg = z
   .string()
   .min(1, 'Choose an item.')
   .max(1024, 'An item path has at most 1024 characters.');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ArchiveFile } from './archives';
+import { ItemPathArg } from './catalog';
 import { method } from './define';
 
 // Methods the host answers rather than the core: native pickers and the file manager exist only in the
@@ -27,10 +29,20 @@ export const DesktopSettings = z.object({
 });
 export type DesktopSettings = z.infer<typeof DesktopSettings>;
 
+/** Where a saved item went; null when the user cancelled the save dialog. */
+export const SavedItem = z
+  .object({ path: z.string(), file: z.string(), sizeBytes: z.number().int() })
+  .nullable();
+
 export const hostMethods = {
   pickFolder: method(PickFolderInput, PickedPaths, 'Open the native folder picker (desktop app only).'),
   pickFiles: method(PickFilesInput, PickedPaths, 'Open the native file picker (desktop app only).'),
   showInFolder: method(z.object({ path: z.string().min(1) }), z.null(), 'Reveal a file in the file manager.'),
+  saveArchiveItem: method(
+    z.object({ file: ArchiveFile, path: ItemPathArg }),
+    SavedItem,
+    'Save one item of a backup to a file chosen in the native save dialog, written by the app (desktop app only; the web console downloads it).',
+  ),
   openLogsFolder: method(z.object({}).optional(), z.null(), "Open the app's logs folder."),
   getDesktopSettings: method(
     z.object({}).strict().optional(),
