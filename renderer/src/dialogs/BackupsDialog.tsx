@@ -18,6 +18,7 @@ import { formatDateTime, formatRelative } from '../format/time';
 import { useConnected } from '../state/connection';
 import { useNow } from '../state/live';
 import { AppDialog, FormError } from './AppDialog';
+import { ArchiveItemPreviewPanel } from './ArchiveItemPreviewPanel';
 import { RadioChoices, TextInput } from './fields';
 
 // "Backups…": a folder of backups as a timeline per repository (the catalog), one backup's items with a
@@ -486,18 +487,6 @@ function ArchiveItemsView({
     setPreview(r.value);
   };
 
-  const download = async (path: string) => {
-    const r = await api.getArchiveItemContent({ file: archive.file, path });
-    if (!r.ok) return setFailure(r.error.message);
-    const bytes = Uint8Array.from(atob(r.value.base64), (c) => c.charCodeAt(0));
-    const url = URL.createObjectURL(new Blob([bytes]));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = path.split('/').pop() || 'item';
-    link.click();
-    URL.revokeObjectURL(url);
-  };
-
   // A path prefix restores every item under it, also those past the most a list shows.
   const prefix = filter.trim();
   const listedUnder = items && prefix ? items.items.filter((i) => i.path.startsWith(prefix)).length : 0;
@@ -590,33 +579,7 @@ function ArchiveItemsView({
               </table>
             </div>
           </div>
-          <div className="item-preview" aria-label="Preview" role="region">
-            {!preview && <p className="muted">Choose an item’s path to preview it.</p>}
-            {preview && (
-              <>
-                <p>
-                  <strong>{preview.path}</strong> · version {preview.version} ·{' '}
-                  {formatSize(preview.sizeBytes)}
-                </p>
-                {preview.text !== null ? (
-                  <pre className="item-text" aria-label={`Content of ${preview.path}`}>
-                    {preview.text}
-                    {preview.textTruncated && '\n…'}
-                  </pre>
-                ) : (
-                  <p>
-                    Bytes, {formatSize(preview.sizeBytes)}.{' '}
-                    <Button className="button small" onPress={() => void download(preview.path)}>
-                      Download
-                    </Button>
-                  </p>
-                )}
-                {preview.versions.length > 1 && (
-                  <p className="muted">{olderVersionsText(preview.versions.filter((v) => !v.current))}</p>
-                )}
-              </>
-            )}
-          </div>
+          <ArchiveItemPreviewPanel file={archive.file} preview={preview} />
         </div>
       )}
       {items && (
@@ -675,10 +638,4 @@ function ArchiveItemsView({
       <FormError message={failure} />
     </section>
   );
-}
-
-/** "This backup also holds version 1 in its history." (or versions 1, 2, 3). */
-function olderVersionsText(older: Array<{ version: number }>): string {
-  const list = older.map((v) => v.version).join(', ');
-  return `This backup also holds version${older.length === 1 ? '' : 's'} ${list} in its history.`;
 }
