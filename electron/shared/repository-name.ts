@@ -77,3 +77,13 @@ export function nameWithSuffix(name: string, suffix: string): string {
   // Shortening must not leave a trailing dot or space before the suffix's dash.
   return base.join('').replace(/[. ]+$/u, '') + suffix;
 }
+
+/**
+ * A name that refers to a repository which should exist (to rename, delete, back up): not held to the
+ * naming rules, so a repository an older version named stays reachable, but bounded, so a 200 KB
+ * "name" is refused here and never echoed back in a "no such repository" message.
+ */
+export const KnownRepositoryName = z
+  .string({ error: 'Enter a repository name.' })
+  .min(1, 'Enter a repository name.')
+  .max(256, 'There is no repository with a name that long (at most 256 characters).');

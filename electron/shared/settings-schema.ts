@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FOLDER_EXAMPLE, fullPathMessage, isFullPath } from './full-path';
 import { Port } from './port';
+import { MAX_PER_CALL } from './contract/define';
 
 // The settings store's schema, shared by the core (which reads and migrates it), the contract (which
 // validates what a UI sends) and the UI (which shows each field's error beside the field).
@@ -110,12 +111,25 @@ export const RestoreDrillDays = z
   .min(1, 'Test-restore at most once a day (1 day or more).')
   .max(365, 'Test-restore at least once a year (365 days or fewer).');
 
+/** More would be a backup every quarter of an hour: the run of all repositories would not end first. */
+const MAX_TIMES_A_DAY = 96;
+
 /** The auto-backup settings as stored; saving checks the rules of `BackupSettingsRules`. */
 export const BackupSettings = z.object({
   enabled: z.boolean().default(false),
-  repositories: z.array(z.string()).default([]),
-  days: z.array(Day).default(['mon', 'tue', 'wed', 'thu', 'fri']),
-  times: z.array(TimeOfDay).default(['22:00']),
+  // Bounded like every list from outside: a save naming 20,000 repositories took 10 s to refuse.
+  repositories: z
+    .array(z.string().max(256))
+    .max(MAX_PER_CALL, `Choose at most ${MAX_PER_CALL} repositories for the automatic backup.`)
+    .default([]),
+  days: z
+    .array(Day)
+    .max(7, 'Choose each day of the week at most once.')
+    .default(['mon', 'tue', 'wed', 'thu', 'fri']),
+  times: z
+    .array(TimeOfDay)
+    .max(MAX_TIMES_A_DAY, `Add at most ${MAX_TIMES_A_DAY} times a day.`)
+    .default(['22:00']),
   targetFolder: z.string().default(''),
   clientsPolicy: ClientsPolicy.default('keep-connected'),
   graceMinutes: z

@@ -1,5 +1,8 @@
 import type { CoreHandlers } from '../../shared/contract';
 import type { BackupService } from './backup-service';
+import { mapLimited } from '../for-each-limited';
+
+const PREVIEW_CONCURRENCY = 4;
 
 type ArchiveMethods =
   | 'startExport'
@@ -32,7 +35,9 @@ export function archiveHandlers(
       }),
     }),
 
-    previewArchives: async ({ files }) => Promise.all(files.map((file) => service.preview(file))),
+    // Each preview reads through a file agent of its own: a few at a time, not a process per file at once.
+    previewArchives: async ({ files }) =>
+      mapLimited(files, PREVIEW_CONCURRENCY, (file) => service.preview(file)),
 
     // One after the other: each extracts a full snapshot into the data dir.
     verifyArchives: async ({ files, trigger }) => {

@@ -13,6 +13,7 @@ import { describeFsError } from '../backup/fs-errors';
 import { isArchiveNameOf } from '../backup/retention';
 import type { TargetFs } from '../backup/target-fs';
 import { toLocalIso, type Clock } from '../clock';
+import { forEachLimited } from '../for-each-limited';
 import {
   isIndexFile,
   readIndex,
@@ -199,14 +200,6 @@ async function statAll(io: TargetFs, folder: string, names: string[]) {
     }
   }
   return out;
-}
-
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 const unchecked: Verification = { state: 'unchecked', at: null, source: null, error: null };

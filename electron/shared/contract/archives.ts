@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ClientsPolicy } from '../settings-schema';
 import { ARCHIVE_EXAMPLE, FOLDER_EXAMPLE, fullPath } from '../full-path';
-import { RepositoryName } from '../repository-name';
-import { event, method } from './define';
+import { KnownRepositoryName, RepositoryName } from '../repository-name';
+import { MAX_PER_CALL, event, method } from './define';
 
 // Backup archives (ARCHITECTURE §5, §6): export, verify, import, and the jobs that carry them out.
 
@@ -111,7 +111,10 @@ export const StartedJobs = z.object({
 
 export const ExportInput = z
   .object({
-    repositories: z.array(z.string().min(1)).min(1, 'Choose at least one repository.'),
+    repositories: z
+      .array(KnownRepositoryName)
+      .min(1, 'Choose at least one repository.')
+      .max(MAX_PER_CALL, `Choose at most ${MAX_PER_CALL} repositories at a time.`),
     /** A folder gets `<repository>_YYYY-MM-DD-HH-mm-ss.zip` per repository; a file is for one repository. */
     destination: z.discriminatedUnion('kind', [
       z.object({
@@ -155,6 +158,11 @@ export type ConflictPolicy = z.infer<typeof ConflictPolicy>;
 /** An archive file named by a person: a full path, never one resolved against the server's folder. */
 export const ArchiveFile = fullPath('Enter the path of an archive (.zip).', ARCHIVE_EXAMPLE);
 
+const ArchiveFiles = z
+  .array(ArchiveFile)
+  .min(1, 'Choose at least one archive.')
+  .max(MAX_PER_CALL, `Choose at most ${MAX_PER_CALL} archives at a time.`);
+
 export const ImportItem = z.object({
   file: ArchiveFile,
   /** Defaults to the name in the manifest. */
@@ -186,22 +194,28 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const archiveMethods = {
   startExport: method(ExportInput, StartedJobs, 'Export repositories to archives; one job per repository.'),
   previewArchives: method(
-    z.object({ files: z.array(ArchiveFile).min(1) }),
+    z.object({ files: ArchiveFiles }),
     z.array(ArchivePreview),
     'Read each archive’s manifest without reading the whole file.',
   ),
   verifyArchives: method(
-    z.object({ files: z.array(ArchiveFile).min(1), trigger: CallerTrigger }),
+    z.object({ files: ArchiveFiles, trigger: CallerTrigger }),
     z.array(VerifyResult),
     'Check manifest, every entry’s size and SHA-256, and the snapshot’s integrity.',
   ),
   startVerify: method(
-    z.object({ files: z.array(ArchiveFile).min(1), trigger: CallerTrigger }),
+    z.object({ files: ArchiveFiles, trigger: CallerTrigger }),
     StartedJobs,
     'Verify archives as jobs (progress, cancel, wait), one at a time; a bad archive fails its job with why.',
   ),
   startImport: method(
-    z.object({ items: z.array(ImportItem).min(1), trigger: CallerTrigger }),
+    z.object({
+      items: z
+        .array(ImportItem)
+        .min(1, 'Choose at least one archive.')
+        .max(MAX_PER_CALL, `Choose at most ${MAX_PER_CALL} archives at a time.`),
+      trigger: CallerTrigger,
+    }),
     StartedJobs,
     'Import archives, each with its own target name and conflict policy; one job per archive.',
   ),
@@ -218,7 +232,10 @@ export const archiveMethods = {
   ),
   listHistory: method(
     z
-      .object({ limit: z.number().int().min(1).max(1000).default(50), repository: z.string().optional() })
+      .object({
+        limit: z.number().int().min(1).max(1000).default(50),
+        repository: KnownRepositoryName.optional(),
+      })
       .optional(),
     z.array(HistoryEntry),
     'Every export, import, verify and backup, newest first.',

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
 
+/**
+ * The most archives or repositories one call names: each becomes a job or a file agent, so a list is
+ * bounded like every other input (a call naming 20,000 files started 20,000 processes).
+ */
+export const MAX_PER_CALL = 1000;
+
 /** One method of the contract: the schema of its single argument and of its result. */
 export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   input: I;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RepositoryName } from '../repository-name';
+import { KnownRepositoryName, RepositoryName } from '../repository-name';
 import { event, method } from './define';
 
 export const RepositorySummary = z.object({
@@ -25,12 +25,12 @@ export const repositoryMethods = {
     'Create an empty repository.',
   ),
   renameRepository: method(
-    z.object({ name: z.string().min(1), newName: RepositoryName }),
+    z.object({ name: KnownRepositoryName, newName: RepositoryName }),
     RepositorySummary,
     'Rename a repository; refused while clients are connected to it.',
   ),
   deleteRepository: method(
-    z.object({ name: z.string().min(1), force: z.boolean().default(false) }),
+    z.object({ name: KnownRepositoryName, force: z.boolean().default(false) }),
     z.null(),
     'Delete a repository; refused (BUSY) while clients are connected unless force is set.',
   ),

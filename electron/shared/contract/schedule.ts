@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { BackupSettings, BackupSettingsRules, ClientsPolicy, Day, TimeOfDay } from '../settings-schema';
 import { CallerTrigger, JobProgress, Trigger } from './archives';
-import { event, method } from './define';
+import { KnownRepositoryName } from '../repository-name';
+import { MAX_PER_CALL, event, method } from './define';
+
+const RepositoryList = z
+  .array(KnownRepositoryName)
+  .max(MAX_PER_CALL, `Choose at most ${MAX_PER_CALL} repositories at a time.`);
 
 // Automatic backup (ARCHITECTURE §7): its settings, a live preview, the status at a glance.
 
@@ -132,7 +137,7 @@ export const backupScheduleMethods = {
   ),
   getBackupStatus: method(z.object({}).strict().optional(), BackupStatus, 'Auto-backup status at a glance.'),
   runBackupNow: method(
-    z.object({ repositories: z.array(z.string().min(1)).optional(), trigger: CallerTrigger }).optional(),
+    z.object({ repositories: RepositoryList.optional(), trigger: CallerTrigger }).optional(),
     z.object({ runId: z.string() }),
     'Run the configured backup now (all selected repositories, or the ones given).',
   ),
@@ -153,7 +158,7 @@ export const backupScheduleMethods = {
   ),
   resumeBackups: method(z.object({}).strict().optional(), BackupStatus, 'End a pause.'),
   runRestoreDrill: method(
-    z.object({ repositories: z.array(z.string().min(1)).optional(), trigger: CallerTrigger }).optional(),
+    z.object({ repositories: RepositoryList.optional(), trigger: CallerTrigger }).optional(),
     z.object({ runId: z.string() }),
     'Test-restore the newest verified backup of each repository (or the ones given) now.',
   ),
