@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConflictPolicy } from '../../shared/contract/archives';
+import { MAX_PER_CALL } from '../../shared/contract/define';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
 import { refuseNoWaitInProcess, startedOnlyJobs } from './backup';
@@ -50,7 +51,12 @@ export const importCommand: CliCommand = {
       // The running server restores them one at a time (the import lane); the ids are for `wait`.
       if (values['no-wait']) {
         refuseNoWaitInProcess(link);
-        const { jobs } = await callOrFail(link, 'startImport', { items, trigger: 'cli' });
+        // A call names at most MAX_PER_CALL archives: `import --no-wait *.zip` may name more.
+        const jobs = [];
+        for (let at = 0; at < items.length; at += MAX_PER_CALL) {
+          const chunk = items.slice(at, at + MAX_PER_CALL);
+          jobs.push(...(await callOrFail(link, 'startImport', { items: chunk, trigger: 'cli' })).jobs);
+        }
         return startedOnlyJobs(io, values.json === true, jobs);
       }
       const watch = new JobWatch(link, io, output);

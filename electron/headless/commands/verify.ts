@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { JobResult } from '../../shared/contract/archives';
+import { MAX_PER_CALL } from '../../shared/contract/define';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
 import { callOrFail, withContractLink } from '../contract-link';
@@ -29,7 +30,12 @@ export const verifyCommand: CliCommand = {
     return withContractLink(dataDir!, { beside: 'in-process', what: 'A verification' }, async (link) => {
       if (values['no-wait']) {
         refuseNoWaitInProcess(link);
-        const { jobs } = await callOrFail(link, 'startVerify', { files, trigger: 'cli' });
+        // A call names at most MAX_PER_CALL archives: `verify /srv/backups/*.zip` may name more.
+        const jobs = [];
+        for (let at = 0; at < files.length; at += MAX_PER_CALL) {
+          const chunk = files.slice(at, at + MAX_PER_CALL);
+          jobs.push(...(await callOrFail(link, 'startVerify', { files: chunk, trigger: 'cli' })).jobs);
+        }
         return startedOnlyJobs(io, json, jobs);
       }
       const output = new ProgressOutput(io, json);
