@@ -2,11 +2,16 @@
 // latency a script sees for one command body, median of N runs each, same data, same process. In-process
 // opens the core (catalog, settings, migrations checked) and closes it; forwarded reads the lock and the
 // token file, opens the event stream, calls the contract over loopback HTTP and closes. Node's own start
-// (the same in both modes) is left out. `npm run bench:cli`.
+// (the same in both modes) is left out. A third column forwards to the desktop app's endpoint for the CLI
+// (electron/main/cli-endpoint.ts, started as the app starts it, without Electron). `npm run bench:cli`.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createServer } from '../electron/core/create-server';
+import { lockDataDir } from '../electron/core/data-dir-lock';
+import { MemorySettingsBackend } from '../electron/core/settings';
 import { runCli } from '../electron/headless/cli';
+import { startCliEndpoint } from '../electron/main/cli-endpoint';
 import { openServer } from '../electron/headless/open-server';
 
 const RUNS = Number(process.argv[2] ?? 30);
@@ -54,6 +59,23 @@ const serving = runCli(['serve', '--data-dir', served, '--port', '0', '--console
   untilStopped: new Promise<void>((resolve) => (stop = resolve)),
 });
 while (!log.join('').includes('Clients connect to')) await new Promise((r) => setTimeout(r, 20));
+// The desktop app on a third copy: its core, its lock, its endpoint.
+const desktopDir = await seed();
+const desktopLock = lockDataDir(desktopDir, { host: 'electron', startedAt: new Date().toISOString() });
+const desktopCore = await createServer({
+  dataDir: desktopDir,
+  appInfo: { name: 'Repository Server', version: 'bench' },
+  host: 'electron',
+  settings: new MemorySettingsBackend(),
+});
+desktopCore.clientServer.overrideAddress({ host: '127.0.0.1', port: 0 });
+await desktopCore.start();
+const endpoint = await startCliEndpoint({
+  dataDir: desktopDir,
+  handlers: desktopCore.handlers,
+  events: desktopCore.events,
+  lock: desktopLock,
+});
 
 const commands: Array<[string, (dir: string) => string[]]> = [
   ['list', (dir) => ['list', '--data-dir', dir]],
@@ -61,18 +83,26 @@ const commands: Array<[string, (dir: string) => string[]]> = [
   ['export (one small repository)', (dir) => ['export', 'Payments', '--to', outDir, '--data-dir', dir]],
 ];
 console.log(`${RUNS} runs each; median (p90) in ms`);
-console.log('command                        in-process        forwarded         added     ratio');
+console.log(
+  'command                        in-process        forwarded         added     ratio   to the desktop app    ratio',
+);
 for (const [label, args] of commands) {
   const local = await time(args(alone));
   const remote = await time(args(served));
+  const desktop = await time(args(desktopDir));
   const added = median(remote) - median(local);
   console.log(
     `${label.padEnd(30)} ${median(local).toFixed(1).padStart(7)} (${p90(local).toFixed(1).padStart(6)})` +
       `  ${median(remote).toFixed(1).padStart(7)} (${p90(remote).toFixed(1).padStart(6)})` +
-      `  ${added >= 0 ? '+' : ''}${added.toFixed(1).padStart(6)}  ${(median(remote) / median(local)).toFixed(2)}×`,
+      `  ${added >= 0 ? '+' : ''}${added.toFixed(1).padStart(6)}  ${(median(remote) / median(local)).toFixed(2)}×` +
+      `  ${median(desktop).toFixed(1).padStart(7)} (${p90(desktop).toFixed(1).padStart(6)})` +
+      `  ${(median(desktop) / median(local)).toFixed(2)}×`,
   );
 }
 stop();
 await serving;
-for (const dir of [alone, served, outDir]) fs.rmSync(dir, { recursive: true, force: true });
+await endpoint.close();
+await desktopCore.stop();
+desktopLock.release();
+for (const dir of [alone, served, desktopDir, outDir]) fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);
