@@ -216,11 +216,15 @@ async function measureScale(count: number): Promise<Scale> {
   const serve = await serveMs(dataDir);
   console.log(`  start ${start.toFixed(0)} ms, serve ${serve.toFixed(0)} ms; first scheduled run…`);
   const [first] = await scheduledRun(dataDir, target, count);
+  console.log(`  first run ${first!.seconds.toFixed(1)} s, peak RSS +${first!.peakRssMb.toFixed(0)} MB`);
   const copies = fillTarget(first!.report);
   console.log(`  ${copies} copies made (${fs.readdirSync(target).length} files); run with retention…`);
   const [retention, cached] = await scheduledRun(dataDir, target, count, true);
   const deleted = retention!.report.outcomes.reduce((n, o) => n + o.deleted.length, 0);
-  console.log(`  retention removed ${deleted} archives; ${fs.readdirSync(target).length} files left`);
+  console.log(
+    `  retention run ${retention!.seconds.toFixed(1)} s (removed ${deleted} archives; ` +
+      `${fs.readdirSync(target).length} files left), cached run ${cached!.seconds.toFixed(1)} s`,
+  );
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(target, { recursive: true, force: true });
   return { count, startMs: start, serveMs: serve, first: first!, retention: retention!, cached: cached! };
