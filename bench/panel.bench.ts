@@ -140,22 +140,23 @@ async function openPanel(page: Page, url: string, want: object) {
   await page.addInitScript(`window.__want = ${JSON.stringify(want)};`);
   await page.goto(url);
   return page.evaluate(
-    () => (window as unknown as { __firstRender: Promise<{ dom: number; painted: number }> }).__firstRender,
+    () =>
+      (globalThis as unknown as { __firstRender: Promise<{ dom: number; painted: number }> }).__firstRender,
   );
 }
 
 /** One live update: `act` starts it; returns end-to-end and in-page times in ms. */
 async function liveUpdate(page: Page, text: string, event: string, act: () => Promise<unknown>) {
   const appears = page.evaluate(
-    (t) => (window as unknown as { __appears(t: string): Promise<number> }).__appears(t),
+    (t) => (globalThis as unknown as { __appears(t: string): Promise<number> }).__appears(t),
     text,
   );
-  await page.evaluate(() => ((window as unknown as { __arrivals: unknown[] }).__arrivals.length = 0));
+  await page.evaluate(() => ((globalThis as unknown as { __arrivals: unknown[] }).__arrivals.length = 0));
   const t0 = wallNow();
   await act();
   const shown = await appears;
   const arrivals = await page.evaluate(
-    () => (window as unknown as { __arrivals: Array<{ type: string; at: number }> }).__arrivals,
+    () => (globalThis as unknown as { __arrivals: Array<{ type: string; at: number }> }).__arrivals,
   );
   const arrival = arrivals.filter((a) => a.type === event && a.at <= shown).at(-1)?.at ?? shown;
   return { endToEnd: shown - t0, inPage: shown - arrival };
