@@ -41,6 +41,7 @@ const UPDATES = Number(values.updates);
 const RENDERS = Number(values.renders);
 /** The history panel shows the newest rows only (control-panel-data.ts asks for 15). */
 const HISTORY_SHOWN = 15;
+const RENDER_LIMIT_MS = 120_000;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const name = (i: number) => `Repo ${String(i + 1).padStart(3, '0')}`;
 const quantile = (values: number[], q: number) => {
@@ -139,9 +140,16 @@ interface Measured {
 async function openPanel(page: Page, url: string, want: object) {
   await page.addInitScript(`window.__want = ${JSON.stringify(want)};`);
   await page.goto(url);
+  // Bounded: a page that never finishes (the tables before memoisation, at 500) is reported as such.
   return page.evaluate(
-    () =>
-      (globalThis as unknown as { __firstRender: Promise<{ dom: number; painted: number }> }).__firstRender,
+    (limit) =>
+      Promise.race([
+        (globalThis as unknown as { __firstRender: Promise<{ dom: number; painted: number }> }).__firstRender,
+        new Promise<{ dom: number; painted: number }>((resolve) =>
+          setTimeout(() => resolve({ dom: limit, painted: limit }), limit),
+        ),
+      ]),
+    RENDER_LIMIT_MS,
   );
 }
 

@@ -1,16 +1,16 @@
-import { useState } from 'react';
 import { Button, Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { ClientSession } from '../../../electron/shared/contract/clients';
-import { formatRelative, formatWhen } from '../format/time';
+import { useMemo, useState } from 'react';
 import { useApi } from '../api/context';
 import { useConnected } from '../state/connection';
-import { useNow, type Live } from '../state/live';
+import type { Live } from '../state/live';
+import { useStableItems } from '../state/stable-items';
+import { NowProvider, TimeAgo, TimeWhen } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
 
 /** Who is connected, to what, since when; Disconnect shows its error in the row. */
 export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
   const api = useApi();
-  const now = useNow();
   const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
   const [pending, setPending] = useState<string | null>(null);
   const connected = useConnected();
@@ -25,59 +25,77 @@ export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
     });
   };
 
+  // A row's error and pending state are part of its item: only the rows that changed render again.
+  const rows = useMemo(
+    () =>
+      (clients.value ?? []).map((c) => ({
+        ...c,
+        rowError: rowErrors[c.id] ?? null,
+        pending: pending === c.id,
+      })),
+    [clients.value, rowErrors, pending],
+  );
+  const items = useStableItems(rows);
+
   return (
     <Panel id="clients" title="Connected clients">
       <LiveContent live={clients} what="the connected clients">
-        {(list) => (
-          <Table aria-label="Connected clients" className="table">
-            <TableHeader>
-              <Column isRowHeader>Client</Column>
-              <Column>Address</Column>
-              <Column>Repository</Column>
-              <Column>Connected</Column>
-              <Column>Last activity</Column>
-              <Column className="num">Operations</Column>
-              <Column>
-                <span className="visually-hidden">Actions</span>
-              </Column>
-            </TableHeader>
-            <TableBody
-              items={list}
-              dependencies={[rowErrors, pending, now, connected]}
-              renderEmptyState={() => <p className="empty">No client is connected.</p>}
-            >
-              {(c) => (
-                <Row id={c.id} className="row" textValue={c.label}>
-                  <Cell>
-                    <strong>{c.label}</strong>
-                    {rowErrors[c.id] && (
-                      <span role="alert" className="cell-error">
-                        {' '}
-                        {rowErrors[c.id]}
-                      </span>
-                    )}
-                  </Cell>
-                  <Cell>
-                    <code>{c.address}</code>
-                  </Cell>
-                  <Cell>{c.repository}</Cell>
-                  <Cell>{formatWhen(c.connectedSince, now)}</Cell>
-                  <Cell>{formatRelative(c.lastActivity, now)}</Cell>
-                  <Cell className="num">{c.operations}</Cell>
-                  <Cell>
-                    <Button
-                      className="button small"
-                      aria-label={`Disconnect ${c.label}`}
-                      isDisabled={pending === c.id || !connected}
-                      onPress={() => void disconnect(c)}
-                    >
-                      Disconnect
-                    </Button>
-                  </Cell>
-                </Row>
-              )}
-            </TableBody>
-          </Table>
+        {() => (
+          <NowProvider>
+            <Table aria-label="Connected clients" className="table">
+              <TableHeader>
+                <Column isRowHeader>Client</Column>
+                <Column>Address</Column>
+                <Column>Repository</Column>
+                <Column>Connected</Column>
+                <Column>Last activity</Column>
+                <Column className="num">Operations</Column>
+                <Column>
+                  <span className="visually-hidden">Actions</span>
+                </Column>
+              </TableHeader>
+              <TableBody
+                items={items}
+                dependencies={[connected]}
+                renderEmptyState={() => <p className="empty">No client is connected.</p>}
+              >
+                {(c) => (
+                  <Row id={c.id} className="row" textValue={c.label}>
+                    <Cell>
+                      <strong>{c.label}</strong>
+                      {c.rowError && (
+                        <span role="alert" className="cell-error">
+                          {' '}
+                          {c.rowError}
+                        </span>
+                      )}
+                    </Cell>
+                    <Cell>
+                      <code>{c.address}</code>
+                    </Cell>
+                    <Cell>{c.repository}</Cell>
+                    <Cell>
+                      <TimeWhen at={c.connectedSince} />
+                    </Cell>
+                    <Cell>
+                      <TimeAgo at={c.lastActivity} />
+                    </Cell>
+                    <Cell className="num">{c.operations}</Cell>
+                    <Cell>
+                      <Button
+                        className="button small"
+                        aria-label={`Disconnect ${c.label}`}
+                        isDisabled={c.pending || !connected}
+                        onPress={() => void disconnect(c)}
+                      >
+                        Disconnect
+                      </Button>
+                    </Cell>
+                  </Row>
+                )}
+              </TableBody>
+            </Table>
+          </NowProvider>
         )}
       </LiveContent>
     </Panel>

@@ -1,0 +1,29 @@
+import { useState } from 'react';
+
+type Kept<T> = Map<string | number, { json: string; item: T }>;
+
+function stabilize<T extends { id: string | number }>(items: readonly T[], before: Kept<T>) {
+  const byId: Kept<T> = new Map();
+  const out = items.map((item) => {
+    const json = JSON.stringify(item);
+    const old = before.get(item.id);
+    const kept = old && old.json === json ? old : { json, item };
+    byId.set(item.id, kept);
+    return kept.item;
+  });
+  return { source: items, out, byId };
+}
+
+/**
+ * The same list with each item that did not change kept as the very object it was before (compared by
+ * its JSON). The core sends whole lists on every change (500 repositories when one client connects); a
+ * table caches each row by its item's identity, so only the rows that changed render again.
+ */
+export function useStableItems<T extends { id: string | number }>(items: readonly T[]): T[] {
+  const [state, setState] = useState(() => stabilize(items, new Map()));
+  if (state.source === items) return state.out;
+  // A new list: derived during render (React's pattern for state that follows a prop).
+  const next = stabilize(items, state.byId);
+  setState(next);
+  return next.out;
+}
