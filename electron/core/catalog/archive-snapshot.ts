@@ -22,6 +22,8 @@ export interface OpenSnapshotOptions {
   io?: TargetFs;
   clock: Clock;
   signal?: AbortSignal;
+  /** How the archive is named to people, when `file` is a stand-in (the offsite copy's `sftp://…/NAME`). */
+  shownAs?: string;
 }
 
 export interface SnapshotItemVersion extends Item {
@@ -54,7 +56,7 @@ export class ArchiveSnapshot {
       const rebuilt = temp.file('items.sqlite');
       await rebuildUntrustedSnapshot(extracted, rebuilt, {
         includeHistory: true,
-        label: file,
+        label: options.shownAs ?? file,
         signal: options.signal,
       });
       fs.rmSync(extracted, { force: true });
@@ -66,7 +68,7 @@ export class ArchiveSnapshot {
         options.clock,
       );
       return new ArchiveSnapshot(
-        file,
+        options.shownAs ?? file,
         archive.manifest,
         { size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0 },
         repository,

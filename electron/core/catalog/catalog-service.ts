@@ -17,6 +17,7 @@ import type { TargetFs } from '../backup/target-fs';
 import { toLocalIso, type Clock } from '../clock';
 import type { CopyRow } from '../offsite/copy-queue';
 import type { OffsiteService } from '../offsite/offsite-service';
+import { isPlainName } from '../offsite/destination';
 import { remoteFs, type RemoteFs } from '../offsite/remote-fs';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
@@ -187,12 +188,8 @@ export class CatalogService {
    * while a person browses, previews and restores; opened again when the file changed meanwhile.
    */
   private async snapshot(file: string): Promise<ArchiveSnapshot> {
-    if (isOffsiteFile(file))
-      throw new AppFailure(
-        'NOT_SUPPORTED',
-        'Items of a backup on the offsite copy cannot be browsed here yet: copy the archive to this machine and open its folder.',
-      );
-    const resolved = path.resolve(file);
+    const offsite = isOffsiteFile(file);
+    const resolved = offsite ? file : path.resolve(file);
     const now = performance.now();
     for (const [key, open] of this.snapshots)
       if (now - open.usedAt > SNAPSHOT_IDLE_MS) this.closeSnapshot(key);
@@ -200,6 +197,9 @@ export class CatalogService {
     if (cached) {
       cached.usedAt = now;
       const snapshot = await cached.snapshot.catch(() => null);
+      // An offsite archive is never rewritten in place (copies are published under new names): the
+      // checked copy here stands until it is closed, without a connection per look.
+      if (snapshot && offsite) return snapshot;
       if (snapshot) {
         const io = this.deps.backups.sourceIo();
         const stat = await io.stat(resolved).finally(() => io.close());
@@ -208,12 +208,7 @@ export class CatalogService {
       }
       this.closeSnapshot(resolved);
     }
-    const io = this.deps.backups.sourceIo();
-    const opening = ArchiveSnapshot.open(resolved, {
-      dataDir: this.deps.dataDir,
-      io,
-      clock: this.deps.clock,
-    }).finally(() => io.close());
+    const opening = offsite ? this.openOffsiteSnapshot(file) : this.openLocalSnapshot(resolved);
     this.snapshots.set(resolved, { snapshot: opening, usedAt: now });
     // A failed opening is not kept: the next look tries again (the share may answer by then).
     opening.catch(() => this.snapshots.delete(resolved));
@@ -222,6 +217,35 @@ export class CatalogService {
       this.closeSnapshot(oldest);
     }
     return opening;
+  }
+
+  private openLocalSnapshot(file: string): Promise<ArchiveSnapshot> {
+    const io = this.deps.backups.sourceIo();
+    return ArchiveSnapshot.open(file, { dataDir: this.deps.dataDir, io, clock: this.deps.clock }).finally(
+      () => io.close(),
+    );
+  }
+
+  /**
+   * An archive of the offsite copy, read through its session into the data dir's temp area: the
+   * snapshot entry is extracted there and checked against the manifest's size and SHA-256 (and SQLite's
+   * integrity) before it is rebuilt as untrusted input — the same path as a local archive's.
+   */
+  private openOffsiteSnapshot(file: string): Promise<ArchiveSnapshot> {
+    return this.withOffsite(undefined, async (remote, label) => {
+      const name = file.startsWith(`${label}/`) ? file.slice(label.length + 1) : null;
+      if (name === null || !isPlainName(name))
+        throw new AppFailure(
+          'INVALID_ARGUMENT',
+          `${shownText(file)} is not on the offsite copy set up now (${label}); open its catalog again.`,
+        );
+      return ArchiveSnapshot.open(remote.pathOf(name), {
+        dataDir: this.deps.dataDir,
+        io: remote.io,
+        clock: this.deps.clock,
+        shownAs: file,
+      });
+    });
   }
 
   private closeSnapshot(key: string): void {

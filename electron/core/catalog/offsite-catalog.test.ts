@@ -70,6 +70,27 @@ describe('the catalog of the offsite copy', () => {
     expect(remote.index).toMatchObject({ written: false, found: 'missing' });
     expect(remoteState(w.remoteFolder)).toEqual(before);
 
+    // Browsing an offsite backup: read into the data dir's temp area, checked, then as a local one.
+    const offsiteArchive = remote.timelines[0]!.archives[0]!;
+    const items = await w.h.listArchiveItems({ file: offsiteArchive.file });
+    expect(items.file).toBe(offsiteArchive.file);
+    expect(items.items.map((i) => i.path)).toEqual(
+      (await w.h.listArchiveItems({ file: path.join(w.target, offsiteArchive.name) })).items.map(
+        (i) => i.path,
+      ),
+    );
+    const restored = await w.h.restoreArchiveItems({
+      file: offsiteArchive.file,
+      paths: ['modules/login'],
+      into: 'Alpha from offsite',
+      create: true,
+    });
+    expect(restored).toMatchObject({ created: true, restored: [{ path: 'modules/login' }] });
+    await expect(
+      w.h.listArchiveItems({ file: `sftp://someone@elsewhere:22/x/${offsiteArchive.name}` }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(remoteState(w.remoteFolder)).toEqual(before);
+
     // The same files in a folder here.
     const here = fs.mkdtempSync(path.join(os.tmpdir(), 'offsite-catalog-here-'));
     cleanups.push(() => fs.rmSync(here, { recursive: true, force: true }));

@@ -174,7 +174,7 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
       {catalog?.source === 'offsite' && (
         <p className="muted">
           On {catalog.folder}: read from each archive’s manifest on the server; nothing there is changed.
-          Browsing the items of an offsite backup is not possible yet.
+          Browsing a backup downloads it into this server’s data folder and checks it first.
         </p>
       )}
       {busy && (
@@ -182,9 +182,9 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
           {busy}
         </p>
       )}
-      {catalog && !archive && catalog.source !== 'offsite' && (
+      {catalog && !archive && (
         <ItemVersionFinder
-          folder={catalog.folder}
+          folder={catalog.source === 'offsite' ? null : catalog.folder}
           onBrowse={(hit) => {
             setFoundPath(hit.item.path);
             setArchive(hit.archive);
@@ -297,7 +297,14 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
  * "Which backup still had modules/login before Tuesday?": every backup of the folder that holds an item,
  * newest first, with its version there; Browse opens that backup with the item chosen, to restore it.
  */
-function ItemVersionFinder({ folder, onBrowse }: { folder: string; onBrowse(hit: ItemVersionHit): void }) {
+function ItemVersionFinder({
+  folder,
+  onBrowse,
+}: {
+  /** null: the offsite copy. */
+  folder: string | null;
+  onBrowse(hit: ItemVersionHit): void;
+}) {
   const api = useApi();
   const connected = useConnected();
   const [path, setPath] = useState('');
@@ -318,7 +325,7 @@ function ItemVersionFinder({ folder, onBrowse }: { folder: string; onBrowse(hit:
     setSearching(true);
     setFailure(null);
     const result = await api.findItemVersions({
-      folder,
+      ...(folder === null ? { source: 'offsite' as const } : { folder }),
       path: path.trim(),
       limit: 10,
       ...(beforeMs !== undefined ? { before: new Date(beforeMs).toISOString() } : {}),
