@@ -242,16 +242,14 @@ export function BackupsDialog({ repositoryNames, onClose }: BackupsDialogProps) 
                       )}
                       <td>{madeByWords(a, catalog)}</td>
                       <td>
-                        {catalog.source !== 'offsite' && (
-                          <Button
-                            className="button small"
-                            aria-label={`Browse items of the backup of ${formatDateTime(a.createdAt)}`}
-                            isDisabled={!connected}
-                            onPress={() => setArchive(a)}
-                          >
-                            Browse items…
-                          </Button>
-                        )}
+                        <Button
+                          className="button small"
+                          aria-label={`Browse items of the backup of ${formatDateTime(a.createdAt)}`}
+                          isDisabled={!connected}
+                          onPress={() => setArchive(a)}
+                        >
+                          Browse items…
+                        </Button>
                       </td>
                     </tr>
                   ))}
