@@ -240,9 +240,9 @@ export class BackupHistory {
   /**
    * The archives in `folder` this server checked in full, each with the size it had then: a backup or
    * export that ended ok was verified before it was published, a verify that ended ok checked it. The
-   * newest row of each file counts. Read by the catalog (catalog/open-catalog.ts).
+   * newest row of each file counts. Read by the catalog (catalog/open-catalog.ts) and by retention.
    */
-  verifiedArchives(folder: string): Map<string, { sizeBytes: number; at: string }> {
+  verifiedArchives(folder: string): Map<string, { sizeBytes: number; at: string; atMs: number }> {
     const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
     const rows = this.db
       .prepare(
@@ -251,8 +251,9 @@ export class BackupHistory {
            AND substr(file, 1, length(?)) = ? ORDER BY id`,
       )
       .all(prefix, prefix) as Array<{ file: string; size_bytes: number; finished_at: number }>;
-    const out = new Map<string, { sizeBytes: number; at: string }>();
-    for (const r of rows) out.set(r.file, { sizeBytes: r.size_bytes, at: toLocalIso(r.finished_at) });
+    const out = new Map<string, { sizeBytes: number; at: string; atMs: number }>();
+    for (const r of rows)
+      out.set(r.file, { sizeBytes: r.size_bytes, at: toLocalIso(r.finished_at), atMs: r.finished_at });
     return out;
   }
 
