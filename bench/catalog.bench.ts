@@ -2,18 +2,16 @@
 // cold (no index: every archive's ZIP directory and manifest read) and warm (the index beside them:
 // a listing and a stat per file), against a baseline measured in the same run — a plain listing plus a
 // stat of the same files, through the same file agent, and in this process with fs.
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeAgentLauncher } from '../electron/core/backup/fs-agent';
-import { archiveFileName } from '../electron/core/backup/manifest';
 import { TargetFs } from '../electron/core/backup/target-fs';
-import { buildZip } from '../electron/core/backup/zip-fixture';
 import { INDEX_NAME } from '../electron/core/catalog/catalog-index';
 import { openCatalog } from '../electron/core/catalog/open-catalog';
 import { systemClock } from '../electron/core/clock';
+import { writeArchives } from './fixtures';
 
 const { values } = parseArgs({
   options: { archives: { type: 'string', default: '1000' }, runs: { type: 'string', default: '5' } },
@@ -24,41 +22,7 @@ const REPOSITORIES = 10;
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-catalog-'));
 
 // Real archives of format v1 (a small snapshot entry, a manifest that describes it), 10 repositories.
-const started = Date.parse('2026-01-01T00:00:00Z');
-for (let i = 0; i < ARCHIVES; i++) {
-  const repo = i % REPOSITORIES;
-  const name = `Repository ${repo}`;
-  const snapshot = randomBytes(4096);
-  const at = started + i * 3_600_000;
-  const manifest = {
-    format: 'repo-server-backup',
-    formatVersion: 1,
-    repository: { name, id: `00000000-0000-4000-8000-${String(repo).padStart(12, '0')}` },
-    schemaVersion: 3,
-    itemCount: 100 + i,
-    revisionCount: 10,
-    includesHistory: true,
-    startedAt: new Date(at).toISOString(),
-    finishedAt: new Date(at + 2000).toISOString(),
-    producer: { app: 'Repository Server', version: '0.1.0', host: 'bench' },
-    trigger: 'schedule',
-    clientsPolicy: 'keep-connected',
-    entries: [
-      {
-        name: 'repository.sqlite',
-        size: snapshot.length,
-        sha256: createHash('sha256').update(snapshot).digest('hex'),
-      },
-    ],
-  };
-  fs.writeFileSync(
-    path.join(folder, archiveFileName(name, at)),
-    buildZip([
-      { name: 'repository.sqlite', data: snapshot },
-      { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) },
-    ]),
-  );
-}
+writeArchives([folder], { archives: ARCHIVES, repositories: REPOSITORIES, snapshotBytes: 4096 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 async function time(label: string, work: () => Promise<unknown>): Promise<number> {

@@ -4,23 +4,19 @@
 // reads of each ZIP's directory and manifest), against the same N files in a local folder opened
 // through the file agent with no index (every manifest read too), in the same run. The figure is the
 // ratio; the connect and login are timed apart (the catalog makes one per opening).
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeAgentLauncher } from '../electron/core/backup/fs-agent';
-import { archiveFileName } from '../electron/core/backup/manifest';
 import { TargetFs } from '../electron/core/backup/target-fs';
-import { buildZip } from '../electron/core/backup/zip-fixture';
 import { openCatalog } from '../electron/core/catalog/open-catalog';
 import { systemClock } from '../electron/core/clock';
-import { judgeHostKey, pinHostKey } from '../electron/core/offsite/host-key';
 import { remoteFs } from '../electron/core/offsite/remote-fs';
 import { SftpDestination, sftpLabel } from '../electron/core/offsite/sftp-destination';
 import { startSshd } from '../electron/core/offsite/testing/sshd';
-import { OffsiteSettings } from '../electron/shared/settings-schema';
 import { figure } from './figures';
+import { pinnedSftpSettings, writeArchives } from './fixtures';
 
 const { values } = parseArgs({
   options: { archives: { type: 'string', default: '100' }, runs: { type: 'string', default: '5' } },
@@ -35,62 +31,9 @@ const remote = path.join(sshd.remoteRoot, 'copies');
 fs.mkdirSync(remote);
 
 // Real archives of format v1 (a 64 KB snapshot entry, a manifest that describes it), 10 repositories.
-const started = Date.parse('2026-01-01T00:00:00Z');
-for (let i = 0; i < ARCHIVES; i++) {
-  const repo = i % REPOSITORIES;
-  const name = `Repository ${repo}`;
-  const snapshot = randomBytes(64 * 1024);
-  const at = started + i * 3_600_000;
-  const manifest = {
-    format: 'repo-server-backup',
-    formatVersion: 1,
-    repository: { name, id: `00000000-0000-4000-8000-${String(repo).padStart(12, '0')}` },
-    schemaVersion: 3,
-    itemCount: 100 + i,
-    revisionCount: 10,
-    includesHistory: true,
-    startedAt: new Date(at).toISOString(),
-    finishedAt: new Date(at + 2000).toISOString(),
-    producer: { app: 'Repository Server', version: '0.1.0', host: 'bench' },
-    trigger: 'schedule',
-    clientsPolicy: 'keep-connected',
-    entries: [
-      {
-        name: 'repository.sqlite',
-        size: snapshot.length,
-        sha256: createHash('sha256').update(snapshot).digest('hex'),
-      },
-    ],
-  };
-  const zip = buildZip([
-    { name: 'repository.sqlite', data: snapshot },
-    { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2)) },
-  ]);
-  fs.writeFileSync(path.join(local, archiveFileName(name, at)), zip);
-  fs.writeFileSync(path.join(remote, archiveFileName(name, at)), zip);
-}
+writeArchives([local, remote], { archives: ARCHIVES, repositories: REPOSITORIES, snapshotBytes: 64 * 1024 });
 
-const hostKeyBlob = Buffer.from(
-  fs.readFileSync(path.join(sshd.dir, 'host_ed25519.pub'), 'utf8').split(' ')[1]!,
-  'base64',
-);
-const base = OffsiteSettings.parse({
-  enabled: true,
-  host: '127.0.0.1',
-  port: sshd.port,
-  username: sshd.user,
-  auth: 'key-file',
-  keyFile: sshd.keyFile,
-  remoteFolder: remote,
-});
-const settings = {
-  ...base,
-  knownHosts: pinHostKey(
-    [],
-    judgeHostKey(base, '127.0.0.1', sshd.port, hostKeyBlob),
-    new Date().toISOString(),
-  ),
-};
+const settings = pinnedSftpSettings(sshd, remote);
 const destination = new SftpDestination({
   settings,
   privateKey: fs.readFileSync(sshd.keyFile),

@@ -9,12 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { nodeAgentLauncher } from '../electron/core/backup/fs-agent';
 import { TargetFs } from '../electron/core/backup/target-fs';
-import { judgeHostKey, pinHostKey } from '../electron/core/offsite/host-key';
 import { SftpDestination } from '../electron/core/offsite/sftp-destination';
 import { startSshd } from '../electron/core/offsite/testing/sshd';
 import { sha256OfFile } from '../electron/core/offsite/uploader';
-import { OffsiteSettings } from '../electron/shared/settings-schema';
 import { figure } from './figures';
+import { pinnedSftpSettings } from './fixtures';
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -36,28 +35,8 @@ const file = path.join(dir, 'Bench_2026-01-01-00-00-00.zip');
 const remote = path.join(sshd.remoteRoot, 'bench');
 fs.mkdirSync(remote);
 
-// Pin the key as an administrator would have confirmed it.
-const hostKeyBlob = Buffer.from(
-  fs.readFileSync(path.join(sshd.dir, 'host_ed25519.pub'), 'utf8').split(' ')[1]!,
-  'base64',
-);
-const base = OffsiteSettings.parse({
-  enabled: true,
-  host: '127.0.0.1',
-  port: sshd.port,
-  username: sshd.user,
-  auth: 'key-file',
-  keyFile: sshd.keyFile,
-  remoteFolder: remote,
-});
-const settings = {
-  ...base,
-  knownHosts: pinHostKey(
-    [],
-    judgeHostKey(base, '127.0.0.1', sshd.port, hostKeyBlob),
-    new Date().toISOString(),
-  ),
-};
+// The key pinned as an administrator would have confirmed it.
+const settings = pinnedSftpSettings(sshd, remote);
 const privateKey = fs.readFileSync(sshd.keyFile);
 
 const ours: number[] = [];

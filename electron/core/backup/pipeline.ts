@@ -109,9 +109,13 @@ export function archiveInspector(
   dataDir: string,
   io: TargetFs,
   cache: Map<string, boolean>,
-  /** What this server's history says it verified in the folder (the cache is gone after a restart). */
-  verifiedBefore: ReadonlyMap<string, { sizeBytes: number; atMs: number }> = new Map(),
+  /**
+   * What this server's history says it verified in the folder (the cache is gone after a restart); read
+   * on the first archive the cache does not know, so a run whose archives are all cached never reads it.
+   */
+  verifiedBefore: () => ReadonlyMap<string, { sizeBytes: number; atMs: number }> = () => new Map(),
 ): ArchiveInspector {
+  let recordedVerifications: ReadonlyMap<string, { sizeBytes: number; atMs: number }> | null = null;
   return {
     async readManifest(file): Promise<ManifestV1 | null> {
       try {
@@ -133,7 +137,8 @@ export function archiveInspector(
       // Checked in full by this server, and not written since: the same bytes, unless someone changed
       // them and set the time back. Without this, the first run after a restart verified every kept
       // archive again (hours for 500 repositories × 30 archives).
-      const recorded = verifiedBefore.get(file);
+      recordedVerifications ??= verifiedBefore();
+      const recorded = recordedVerifications.get(file);
       if (recorded && recorded.sizeBytes === stat.size && stat.mtimeMs <= recorded.atMs) {
         cache.set(key, true);
         return true;
@@ -166,7 +171,9 @@ export const retentionStep = (
       folder,
       repository: context.repository,
       keepLast: context.request.keepLast!,
-      inspector: archiveInspector(deps.dataDir, context.io, cache, deps.history.verifiedArchives(folder)),
+      inspector: archiveInspector(deps.dataDir, context.io, cache, () =>
+        deps.history.verifiedArchives(folder),
+      ),
     });
     context.deleted.push(...result.deleted);
   },

@@ -40,7 +40,9 @@ describe('retention after a restart', () => {
 
     // As after a restart: an empty cache, the history's record of what was verified.
     const afterRestart = () =>
-      archiveInspector(t.dataDir, agentIo(cleanups), new Map(), t.service.history.verifiedArchives(t.out));
+      archiveInspector(t.dataDir, agentIo(cleanups), new Map(), () =>
+        t.service.history.verifiedArchives(t.out),
+      );
 
     // Damaged with its time set back, the first is taken on the history's word: the limit of trusting it.
     const { mtime } = fs.statSync(first.file!);

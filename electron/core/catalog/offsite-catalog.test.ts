@@ -1,23 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { catalogMethods, type Catalog } from '../../shared/contract/catalog';
-import { offsiteWorld, sha256 } from '../offsite/testing/offsite-world';
+import { offsiteWorlds, sha256 } from '../offsite/testing/offsite-world';
 
 // The catalog of the offsite copy (ARCHITECTURE §6): the remote folder of a real OpenSSH server
 // (offsite/testing/sshd.ts) read through the offsite session, compared with the same files read here.
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function world(options: Parameters<typeof offsiteWorld>[0] = {}) {
-  const w = await offsiteWorld(options);
-  cleanups.push(() => w.close());
-  return w;
-}
+const { cleanups, world } = offsiteWorlds();
 
 /** What a catalog says of its files, without where it read them from. */
 const shape = (c: Catalog) => ({

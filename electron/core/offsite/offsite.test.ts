@@ -2,21 +2,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { offsiteWorld, sha256 } from './testing/offsite-world';
+import { describe, expect, it } from 'vitest';
+import { offsiteWorlds, sha256 } from './testing/offsite-world';
 
 // Offsite copies against a real OpenSSH server (testing/sshd.ts) on loopback.
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function world(options: Parameters<typeof offsiteWorld>[0] = {}) {
-  const w = await offsiteWorld(options);
-  cleanups.push(() => w.close());
-  return w;
-}
+const { cleanups, world } = offsiteWorlds();
 
 describe('offsite copies over SFTP', () => {
   it('a scheduled backup appears on the remote, checked; remote retention keeps N', async () => {

@@ -1,3 +1,4 @@
+import { MAX_PER_CALL } from '../../shared/contract/define';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
 import { callOrFail, withContractLink } from '../contract-link';
@@ -53,6 +54,17 @@ export function refuseNoWaitInProcess(link: ContractLink): void {
 export function startedOnly(io: CliIo, json: boolean, id: string): number {
   io.stdout.write(json ? JSON.stringify({ type: 'started', id }) + '\n' : `${id}\n`);
   return EXIT.ok;
+}
+
+/** Jobs started for `list` in calls of at most MAX_PER_CALL: a glob over a target folder may name more. */
+export async function startInCalls<T, J>(
+  list: T[],
+  start: (chunk: T[]) => Promise<{ jobs: J[] }>,
+): Promise<J[]> {
+  const jobs: J[] = [];
+  for (let at = 0; at < list.length; at += MAX_PER_CALL)
+    jobs.push(...(await start(list.slice(at, at + MAX_PER_CALL))).jobs);
+  return jobs;
 }
 
 /** `--no-wait` of jobs (verify, export, import): their ids, one a line (or JSON), to `wait` for each. */

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { ConflictPolicy } from '../../shared/contract/archives';
-import { MAX_PER_CALL } from '../../shared/contract/define';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
-import { refuseNoWaitInProcess, startedOnlyJobs } from './backup';
+import { refuseNoWaitInProcess, startInCalls, startedOnlyJobs } from './backup';
 import { callOrFail, withContractLink } from '../contract-link';
 import { EXIT } from '../exit-codes';
 import { JobWatch, ProgressOutput } from '../job-watch';
@@ -51,12 +50,9 @@ export const importCommand: CliCommand = {
       // The running server restores them one at a time (the import lane); the ids are for `wait`.
       if (values['no-wait']) {
         refuseNoWaitInProcess(link);
-        // A call names at most MAX_PER_CALL archives: `import --no-wait *.zip` may name more.
-        const jobs = [];
-        for (let at = 0; at < items.length; at += MAX_PER_CALL) {
-          const chunk = items.slice(at, at + MAX_PER_CALL);
-          jobs.push(...(await callOrFail(link, 'startImport', { items: chunk, trigger: 'cli' })).jobs);
-        }
+        const jobs = await startInCalls(items, (chunk) =>
+          callOrFail(link, 'startImport', { items: chunk, trigger: 'cli' }),
+        );
         return startedOnlyJobs(io, values.json === true, jobs);
       }
       const watch = new JobWatch(link, io, output);

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { offsiteWorld } from '../../core/offsite/testing/offsite-world';
+import { describe, expect, it } from 'vitest';
+import { offsiteWorlds } from '../../core/offsite/testing/offsite-world';
 import { runCommand } from '../testing/cli-harness';
 
 // `repo-server backups --offsite`: the catalog of the offsite copy's remote folder on a real OpenSSH
 // server (core/offsite/testing/sshd.ts), as a script reads it.
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function world(options: Parameters<typeof offsiteWorld>[0] = {}) {
-  const w = await offsiteWorld(options);
-  cleanups.push(() => w.close());
-  return w;
-}
+const { world } = offsiteWorlds();
 
 describe('repo-server backups --offsite', () => {
   it('repo-server backups --offsite prints the offsite copy’s timeline', async () => {

@@ -1,13 +1,12 @@
 import path from 'node:path';
 import type { JobResult } from '../../shared/contract/archives';
-import { MAX_PER_CALL } from '../../shared/contract/define';
 import { CliError } from '../cli-io';
 import { parseCommandArgs } from '../cli-args';
 import { callOrFail, withContractLink } from '../contract-link';
 import { EXIT } from '../exit-codes';
 import { JobWatch, ProgressOutput } from '../job-watch';
 import { formatDuration, jobsFailure } from './backup-cli-format';
-import { refuseNoWaitInProcess, startedOnlyJobs } from './backup';
+import { refuseNoWaitInProcess, startInCalls, startedOnlyJobs } from './backup';
 import type { CliCommand } from './index';
 
 /**
@@ -30,12 +29,9 @@ export const verifyCommand: CliCommand = {
     return withContractLink(dataDir!, { beside: 'in-process', what: 'A verification' }, async (link) => {
       if (values['no-wait']) {
         refuseNoWaitInProcess(link);
-        // A call names at most MAX_PER_CALL archives: `verify /srv/backups/*.zip` may name more.
-        const jobs = [];
-        for (let at = 0; at < files.length; at += MAX_PER_CALL) {
-          const chunk = files.slice(at, at + MAX_PER_CALL);
-          jobs.push(...(await callOrFail(link, 'startVerify', { files: chunk, trigger: 'cli' })).jobs);
-        }
+        const jobs = await startInCalls(files, (chunk) =>
+          callOrFail(link, 'startVerify', { files: chunk, trigger: 'cli' }),
+        );
         return startedOnlyJobs(io, json, jobs);
       }
       const output = new ProgressOutput(io, json);

@@ -14,6 +14,7 @@ import Conf from 'conf';
 import { createServer, type RepoServer } from '../../create-server';
 import type { SettingsBackend } from '../../settings';
 import { FakeClock } from '../../testing/fake-clock';
+import { afterEach } from 'vitest';
 import { startSshd, type TestSshd } from './sshd';
 
 export interface WorldOptions {
@@ -156,4 +157,21 @@ export async function offsiteWorld(options: WorldOptions = {}) {
   };
   await server.start();
   return world;
+}
+
+/**
+ * For a test file: `world()` makes an offsite world that is closed after each test, with anything else
+ * pushed on `cleanups`, in reverse order.
+ */
+export function offsiteWorlds() {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  async function world(options: WorldOptions = {}) {
+    const w = await offsiteWorld(options);
+    cleanups.push(() => w.close());
+    return w;
+  }
+  return { cleanups, world };
 }
