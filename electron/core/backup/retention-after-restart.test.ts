@@ -26,8 +26,10 @@ describe('retention after a restart', () => {
   it('counts an archive this server verified and nobody wrote since as good, and checks one written since', async () => {
     const t = backupFixture(cleanups);
     fill(t.store.create('Alpha'), 30);
-    // The history's times come from the server's clock, a file's mtime from the disk's: the same now.
-    await t.clock.advanceTo(Date.now() + 1_000);
+    // The history's times come from the server's (fake) clock, a file's mtime from the disk's: the fake
+    // clock is set an hour ahead, so the archives written now are older than their verification however
+    // long the exports take on a busy machine.
+    await t.clock.advanceTo(Date.now() + 3_600_000);
     const first = await t.service.startExportJob({
       repository: 'Alpha',
       destination: { kind: 'folder', folder: t.out },
@@ -50,7 +52,7 @@ describe('retention after a restart', () => {
     expect(await afterRestart().verify(first.file!)).toBe(true);
 
     // Damaged after its verification (its mtime says so): checked in full again, and refused.
-    damageInPlace(second.file!, new Date(Date.now() + 600_000));
+    damageInPlace(second.file!, new Date(t.clock.now() + 60_000));
     expect(await afterRestart().verify(second.file!)).toBe(false);
 
     // A file the history never saw verified is checked in full.

@@ -122,7 +122,7 @@ export class LargeMessageSlots {
   }
 }
 
-type PauseReason = 'slot' | 'unread' | 'turn';
+type PauseReason = 'slot' | 'unread' | 'turn' | 'answer';
 
 /**
  * Large messages are handled one per turn of the event loop: parsing and storing 15 MiB blocks the
@@ -178,6 +178,7 @@ export class SessionFlow {
   /** Messages that arrived while an earlier one waits its turn: handled after it, in order. */
   private readonly backlog: Array<() => void> = [];
   private waitingForTurn = false;
+  private awaitedAnswers = 0;
   private closed = false;
 
   constructor(private readonly opts: FlowOptions) {
@@ -209,6 +210,22 @@ export class SessionFlow {
    */
   control(): void {
     if (this.inFlightBytes === 0) this.completedInChunk = true;
+  }
+
+  /**
+   * A request waits in the group commit for its answer: nothing more is read from this peer until it is
+   * sent, so the unread-answers check below sees it. Without this, every request read in one turn was
+   * run and answered at the turn's end — 49 answers of 4 MiB queued for a peer that reads nothing.
+   */
+  awaitAnswer(): void {
+    this.awaitedAnswers++;
+    this.pause('answer');
+  }
+
+  /** The awaited answer was sent: read again unless the peer leaves its answers unread. */
+  answered(): void {
+    if (this.awaitedAnswers > 0 && --this.awaitedAnswers === 0) this.resume('answer');
+    this.checkUnread();
   }
 
   /** An answer was queued: stop reading from a peer that does not read its answers. */

@@ -458,10 +458,11 @@ export class ClientServer implements ClientsControl {
       live: () => session.socket.readyState === session.socket.OPEN,
       answer: (response: unknown) => {
         session.socket.send(JSON.stringify(response), () => undefined);
-        flow.checkUnread();
+        flow.answered();
         this.sessions.worked();
       },
     };
+    flow.awaitAnswer();
     if (large) this.groupCommit.runNow(request);
     else this.groupCommit.enqueue(request);
   }
