@@ -129,16 +129,17 @@ test('Back Up Now: progress while it runs, then each repository’s result, hist
   await fullPageScreenshot(page, 'test-results/backup-now.png');
 });
 
-/** Two minutes ahead, on the minute; one more when the next minute starts within 20 s, so that the
- * schedule is still in the future when the dialog is saved. */
-function twoMinutesAhead(now = new Date()): Date {
+/** The next whole minute, or the one after when the next starts within 35 s, so that the schedule is
+ * still in the future when the dialog is saved (the rest of the dialog takes a few seconds, more on a
+ * slow machine). The test waits for this minute in real time: nearer means a shorter CI. */
+function nextMinuteAhead(now = new Date()): Date {
   const at = new Date(now);
   at.setSeconds(0, 0);
-  at.setMinutes(at.getMinutes() + (60 - now.getSeconds() < 20 ? 3 : 2));
+  at.setMinutes(at.getMinutes() + (60 - now.getSeconds() < 35 ? 2 : 1));
   return at;
 }
 
-test('automatic backup: a schedule two minutes ahead with the disconnect policy runs, tells the client, and verifies', async ({
+test('automatic backup: a schedule a minute or two ahead with the disconnect policy runs, tells the client, and verifies', async ({
   page,
   server,
 }) => {
@@ -177,7 +178,7 @@ test('automatic backup: a schedule two minutes ahead with the disconnect policy 
   await dialog.getByRole('textbox', { name: 'Target folder' }).fill(target);
 
   // The time last, as late as possible, so it is still ahead when OK is pressed.
-  const at = twoMinutesAhead();
+  const at = nextMinuteAhead();
   const day = DAY_LABELS[at.getDay()]!;
   const hhmm = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
   const days = dialog.getByRole('group', { name: 'Days of the week' });
@@ -203,7 +204,7 @@ test('automatic backup: a schedule two minutes ahead with the disconnect policy 
   await expect(status).toContainText(target);
   await expect(status).toContainText('Disconnect the clients and run backup');
   await expect(page.getByTestId('next-run').locator('time')).toContainText(hhmm);
-  await expect(page.getByTestId('next-run')).toContainText(/in [12] min/);
+  await expect(page.getByTestId('next-run')).toContainText(/in (\d+ s|1 min)/);
   const repos = repositoriesTable(page);
   await expect(await cellOf(repos, rowNamed(repos, 'Orders'), 'Auto-backup')).toHaveText('Included');
   await expect(await cellOf(repos, rowNamed(repos, 'Archive'), 'Auto-backup')).toHaveText('Not included');
