@@ -132,6 +132,9 @@ export class LargeMessageTurns {
   private readonly queue: Array<() => void> = [];
   private scheduled = false;
 
+  /** `gate`: null to go on, or a promise to wait for first (the WAL checkpoints catching up). */
+  constructor(private readonly gate: () => Promise<void> | null = () => null) {}
+
   enqueue(work: () => void): void {
     this.queue.push(work);
     this.schedule();
@@ -140,6 +143,14 @@ export class LargeMessageTurns {
   private schedule(): void {
     if (this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
+    const wait = this.gate();
+    if (wait) {
+      void wait.then(() => {
+        this.scheduled = false;
+        this.schedule();
+      });
+      return;
+    }
     // setImmediate runs after the poll phase: the I/O that is ready (a /health request) goes first.
     setImmediate(() => {
       this.scheduled = false;

@@ -105,7 +105,9 @@ export class ClientServer implements ClientsControl {
   private readonly limits: ClientLimits;
   private readonly connections: ConnectionCounter;
   private readonly slots: LargeMessageSlots;
-  private readonly turns = new LargeMessageTurns();
+  // A large message waits while the WAL checkpoints are behind: that bounds the WAL files, and the
+  // main thread never waits for a checkpoint itself.
+  private readonly turns = new LargeMessageTurns(() => this.opts.store.checkpoints.caughtUp());
   private readonly groupCommit = new GroupCommit();
   /** Sockets answered 503 by the connection counter: whatever they send is not looked at. */
   private readonly refused = new WeakSet<Duplex>();

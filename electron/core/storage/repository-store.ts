@@ -11,6 +11,7 @@ import { openDatabase } from './open-database';
 import { Repository } from './repository';
 import { RepositoryCatalog, type CatalogEntry, type JournalAction } from './repository-catalog';
 import { ServerDb } from './server-db';
+import { sharedCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 
 export type StoredRepositorySummary = Omit<RepositorySummary, 'connectedClients'>;
 
@@ -62,6 +63,8 @@ export class RepositoryStore {
   private ownServerDb: ServerDb | null = null;
   private readonly sharedServerDb: ServerDb | null;
   private catalog_: RepositoryCatalog | null = null;
+  /** Checkpoints the repositories' WAL files off the main thread (their connections do not). */
+  readonly checkpoints: WalCheckpointer;
 
   constructor(opts: {
     dataDir: string;
@@ -71,8 +74,11 @@ export class RepositoryStore {
     /** Told after each committed write to any repository. */
     onWritten?: (name: string) => void;
     logger?: Pick<Console, 'warn'>;
+    /** The process's shared one when not given. */
+    checkpoints?: WalCheckpointer;
   }) {
     this.dataDir = opts.dataDir;
+    this.checkpoints = opts.checkpoints ?? sharedCheckpointer();
     this.repositoriesDir = path.join(opts.dataDir, 'repositories');
     this.clock = opts.clock;
     this.onWritten = opts.onWritten;
@@ -256,7 +262,17 @@ export class RepositoryStore {
         db.prepare("SELECT value FROM meta WHERE key = 'id'").get() as { value: string } | undefined
       )?.value;
       if (!id) throw new AppFailure('INTERNAL', `Repository "${entry.name}" has no id in its meta table.`);
-      const repo = new Repository(entry.name, id, db, this.clock, this.onWritten);
+      // No checkpoint inside a COMMIT on this (the main) thread: the checkpointer's worker runs them.
+      db.exec('PRAGMA wal_autocheckpoint = 0');
+      const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+      const repo = new Repository(
+        entry.name,
+        id,
+        db,
+        this.clock,
+        this.onWritten,
+        this.checkpoints.watch(file, pageSize),
+      );
       this.open_.set(key, repo);
       return repo;
     } catch (error) {

@@ -3,6 +3,7 @@ import { AppFailure } from '../../shared/result';
 import { toLocalIso, type Clock } from '../clock';
 import { ItemKind, ItemPath } from './item-rules';
 import { schemaVersionOf } from './migrations';
+import type { WalWatch } from './wal-checkpointer';
 
 export type Encoding = 'utf8' | 'binary';
 
@@ -85,6 +86,8 @@ export class Repository {
    * change (another connection's commit, a merge through `db`) changes the key and they are read again.
    */
   private facts: { key: string; items: number; revisions: number; lastModifiedAt: number } | null = null;
+  /** What the open transaction wrote, roughly: told to the checkpointer after its COMMIT. */
+  private unsent = { writes: 0, bytes: 0 };
 
   constructor(
     readonly name: string,
@@ -93,7 +96,24 @@ export class Repository {
     private readonly clock: Clock,
     /** Told after each committed write (the Control Panel's counts follow clients' writes). */
     private readonly onWritten?: (name: string) => void,
+    /**
+     * Checkpoints the WAL off this thread (the connection then runs with wal_autocheckpoint = 0); without
+     * it SQLite checkpoints inside the COMMITs.
+     */
+    private readonly wal?: WalWatch,
   ) {}
+
+  private noteBytes(content: string | Uint8Array): void {
+    this.unsent.writes++;
+    this.unsent.bytes += typeof content === 'string' ? content.length : content.byteLength;
+  }
+
+  /** After COMMIT (or a rollback: 0 writes): the checkpointer hears what was written. */
+  private committed(kept: boolean): void {
+    const { writes, bytes } = this.unsent;
+    this.unsent = { writes: 0, bytes: 0 };
+    if (kept) this.wal?.written(writes, bytes);
+  }
 
   private sql(text: string): StatementSync {
     if (this.closed)
@@ -184,6 +204,7 @@ export class Repository {
          encoding = excluded.encoding, version = excluded.version, updated_at = excluded.updated_at,
          updated_by = excluded.updated_by`,
     ).run(path, kind, input.content, encoding, version, now, input.updatedBy);
+    this.noteBytes(input.content);
     this.noteWrite(fresh, { items: existing ? 0 : 1, revisions: existing ? 1 : 0, at: now });
     return this.toItem({
       path,
@@ -246,8 +267,10 @@ export class Repository {
     } catch (error) {
       this.facts = factsBefore;
       if (!this.closed && this.db.isTransaction) this.db.exec('ROLLBACK');
+      this.committed(false);
       return units.map(() => ({ ok: false, error }));
     }
+    this.committed(true);
     if (wrote) this.onWritten?.(this.name);
     return results;
   }
@@ -260,6 +283,7 @@ export class Repository {
     const now = this.clock.now();
     this.keepRevision(existing, now, true);
     this.sql('DELETE FROM items WHERE path = ?').run(path);
+    this.unsent.writes++;
     this.noteWrite(fresh, { items: -1, revisions: 1, at: now });
   }
 
@@ -340,10 +364,14 @@ export class Repository {
     return this.closed;
   }
 
-  /** Closes the connection; SQLite checkpoints the WAL into the main file on the last close. */
+  /**
+   * Closes the connection; SQLite checkpoints the WAL into the main file on the last close (a checkpoint
+   * of the file still running in the checkpointer is waited for first).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.wal?.close();
     this.statements.clear();
     this.db.close();
   }
@@ -362,6 +390,7 @@ export class Repository {
   }
 
   private keepRevision(row: ItemRow, replacedAt: number, deleted: boolean): void {
+    this.noteBytes(row.content);
     this.sql(
       `INSERT INTO revisions (path, kind, content, encoding, version, updated_at, updated_by, replaced_at, deleted)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -386,11 +415,13 @@ export class Repository {
     try {
       const result = work();
       this.sql('COMMIT').run();
+      this.committed(true);
       this.onWritten?.(this.name);
       return result;
     } catch (error) {
       this.facts = factsBefore;
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      this.committed(false);
       throw error;
     }
   }
