@@ -124,6 +124,9 @@ export class LargeMessageSlots {
 
 type PauseReason = 'slot' | 'unread' | 'turn' | 'answer';
 
+/** What handling one message does; a large message's may return its rest, run in a later turn. */
+export type MessageWork = () => void | (() => void);
+
 /**
  * Large messages are handled one per turn of the event loop: parsing and storing 15 MiB blocks the
  * thread for a while, and between two of them everything else (GET /health, small requests) gets its turn.
@@ -294,30 +297,50 @@ export class SessionFlow {
   /**
    * Handles one message in the order it came: a large one waits for its turn in `turns` (one per turn of
    * the event loop, so /health and small requests are answered between them), with reading paused.
+   * `work` of a large message may return the rest of it (the write, after its parsing): that runs in a
+   * turn of its own too, still holding the message's slot and before anything later of this session.
    */
-  handle(bytes: number, work: () => void, turns: LargeMessageTurns): void {
+  handle(bytes: number, work: MessageWork, turns: LargeMessageTurns): void {
     this.arrived();
     if (this.waitingForTurn) return void this.backlog.push(() => this.handleInOrder(bytes, work, turns));
     this.handleInOrder(bytes, work, turns);
   }
 
-  private handleInOrder(bytes: number, work: () => void, turns: LargeMessageTurns): void {
-    const run = () => {
-      work();
+  private handleInOrder(bytes: number, work: MessageWork, turns: LargeMessageTurns): void {
+    const finish = () => {
       this.completed();
       this.checkUnread();
     };
-    if (bytes <= this.opts.limits().largeMessageBytes) return run();
+    if (bytes <= this.opts.limits().largeMessageBytes) {
+      work()?.();
+      return finish();
+    }
     this.waitingForTurn = true;
     this.pause('turn');
-    turns.enqueue(() => {
+    const next = () => {
       this.waitingForTurn = false;
+      this.resume('turn');
+      while (this.backlog.length > 0 && !this.waitingForTurn) this.backlog.shift()!();
+    };
+    turns.enqueue(() => {
+      let rest: (() => void) | void = undefined;
       try {
-        if (!this.closed) run();
+        if (this.closed) return;
+        rest = work();
+        if (!rest) finish();
       } finally {
-        this.resume('turn');
-        while (this.backlog.length > 0 && !this.waitingForTurn) this.backlog.shift()!();
+        if (!rest) next();
       }
+      if (!rest) return;
+      const remaining = rest;
+      turns.enqueue(() => {
+        try {
+          remaining();
+          finish();
+        } finally {
+          next();
+        }
+      });
     });
   }
 
