@@ -159,8 +159,10 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     logger,
     retryDelaysMs: options.offsiteRetryDelaysMs,
   });
-  // Every verified backup is queued for its offsite copy, after local retention.
+  // Every verified backup is queued for its offsite copy, after local retention; each configuration
+  // archive once it is read back.
   backups.pipeline.addStep(offsite.step, { after: 'retention' });
+  backups.afterConfigurationVerified = (archive) => offsite.queueConfigurationCopy(archive);
 
   const catalog = new CatalogService({
     backups,

@@ -1,5 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
-import { offsiteSummary, reasonWords } from '../shared/offsite-words';
+import { lateCopyNames, offsiteSummary, reasonWords } from '../shared/offsite-words';
 import type { ShellState } from './shell-state';
 import { failedDrillNames, failedDrills } from '../shared/drill-words';
 import { describeWhen } from './when';
@@ -91,7 +91,7 @@ export function offsiteLine(s: ShellState, now: number): string | null {
   if (!offsite || (!offsite.enabled && offsite.pending === 0)) return null;
   const when = (iso: string) => describeWhen(iso, now);
   if (offsite.alert) {
-    const late = offsite.perRepository.filter((r) => r.alert).map((r) => r.name);
+    const late = lateCopyNames(offsite);
     const why = offsite.lastError
       ? ` (${reasonWords(offsite.lastError.code)}${offsite.failingSince ? ` since ${when(offsite.failingSince)}` : ''})`
       : '';

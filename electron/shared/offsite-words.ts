@@ -18,6 +18,14 @@ export const OFFSITE_REASON_WORDS: Record<string, string> = {
 export const reasonWords = (code: string | undefined) =>
   (code && OFFSITE_REASON_WORDS[code]) || 'copies failing';
 
+/** What a copy is of, as a person reads it: the repository's name, or "Server configuration". */
+export const offsiteCopyName = (state: Pick<OffsiteRepositoryState, 'name' | 'kind'>) =>
+  state.kind === 'configuration' ? 'Server configuration' : state.name;
+
+/** The names of the copies pending longer than the alert threshold. */
+export const lateCopyNames = (status: OffsiteStatus) =>
+  status.perRepository.filter((r) => r.alert).map(offsiteCopyName);
+
 const copies = (n: number) => (n === 1 ? '1 copy' : `${n} copies`);
 
 /** `time` formats a moment as the reader expects it ("12:31", "yesterday 22:00"). */
@@ -30,7 +38,7 @@ export function offsiteSummary(status: OffsiteStatus, time: TimeWords): string {
   if (status.current && status.current.phase === 'uploading' && status.current.bytesTotal > 0) {
     const percent = Math.floor((100 * status.current.bytesDone) / status.current.bytesTotal);
     return (
-      `copying ${status.current.repository}, ${percent} %` +
+      `copying ${offsiteCopyName({ name: status.current.repository, kind: status.current.kind })}, ${percent} %` +
       (status.pending > 1 ? `; ${copies(status.pending)} pending` : '')
     );
   }

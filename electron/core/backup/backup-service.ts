@@ -18,7 +18,7 @@ import type { EventBus } from '../event-bus';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import { openArchive } from './archive-reader';
-import { backupConfiguration } from './config-backup';
+import { backupConfiguration, type VerifiedConfiguration } from './config-backup';
 import { nodeAgentLauncher, type AgentLauncher } from './fs-agent';
 import { BackupHistory } from './history';
 import { importArchive, type ImportRequest } from './import-archive';
@@ -77,6 +77,12 @@ export class BackupService {
   readonly janitor: Janitor;
   /** Settles what a killed process left behind; resolves once done (in the background at start). */
   readonly recovered: Promise<void>;
+  /**
+   * Runs after each configuration archive is read back, before its local retention: the host sets it
+   * (create-server.ts queues the archive's offsite copy, as the pipeline's offsite step does for a
+   * repository's). Its failure is a warning on the backup's history row.
+   */
+  afterConfigurationVerified: ((archive: VerifiedConfiguration) => Promise<void>) | null = null;
   private clients: ClientsControl | null;
   private readonly launcher: AgentLauncher;
 
@@ -190,6 +196,7 @@ export class BackupService {
         appInfo: this.deps.appInfo,
         launcher: this.launcher,
         timeoutMs: this.timeoutMs(),
+        afterVerified: this.afterConfigurationVerified ?? undefined,
       },
       request,
     );

@@ -99,6 +99,51 @@ describe('the server configuration backup', () => {
     expect(fs.readFileSync(foreign, 'utf8')).toBe('not ours');
   });
 
+  it('each archive is handed on once read back, before local retention; a failure there is a warning on a good backup', async () => {
+    const w = await world();
+    w.setBackup({ keepLast: 1 });
+    const seen: Array<{ file: string; serverId: string; inFolder: string[] }> = [];
+    let refuse = false;
+    w.backups.afterConfigurationVerified = async (archive) => {
+      // Read through the job's file agent, as the offsite copy reads it.
+      await readConfigArchive(archive.io, archive.file);
+      expect(archive.sizeBytes).toBe(fs.statSync(archive.file).size);
+      seen.push({
+        file: archive.file,
+        serverId: archive.serverId,
+        inFolder: configArchives(w),
+      });
+      if (refuse) throw new Error('the offsite queue is unavailable');
+    };
+    const first = (await w.autoBackup.runNow('manual').done).configuration!.file!;
+    w.clock.jumpTo(w.clock.now() + 60_000);
+    refuse = true;
+    const report = await w.autoBackup.runNow('manual').done;
+    const second = report.configuration!.file!;
+    expect(report.configuration!.error).toBeNull();
+    expect(seen).toEqual([
+      {
+        file: first,
+        serverId: w.store.serverId(),
+        inFolder: [path.basename(first)],
+      },
+      // Before retention: the older archive is still there when the newer one is handed on.
+      {
+        file: second,
+        serverId: w.store.serverId(),
+        inFolder: [path.basename(first), path.basename(second)].sort(),
+      },
+    ]);
+    // Retention ran all the same.
+    expect(configArchives(w)).toEqual([path.basename(second)]);
+    const row = w.history.list({ limit: 100 }).find((h) => h.file === second)!;
+    expect(row).toMatchObject({
+      status: 'ok',
+      error:
+        'The configuration backup is verified, but its offsite copy was not queued: the offsite queue is unavailable',
+    });
+  });
+
   it('a damaged configuration archive is refused naming the problem', async () => {
     const w = await world();
     const file = (await w.autoBackup.runNow('manual').done).configuration!.file!;

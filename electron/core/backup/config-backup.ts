@@ -16,7 +16,8 @@ import { TargetFs } from './target-fs';
 
 // The whole-server part of a backup run (ARCHITECTURE §6): after the repositories, the server's
 // configuration is written beside them as its own small archive, read back to check it, recorded in the
-// history (kind backup, no repository), and kept by the same retention as the repositories' archives.
+// history (kind backup, no repository), handed to `afterVerified` (the offsite copy is queued there, as
+// for a repository's archive), and kept by the same retention as the repositories' archives.
 
 /** What the configuration archive holds: the settings a recovered server needs, never a secret. */
 export function currentConfiguration(settings: SettingsService, store: RepositoryStore): ServerConfiguration {
@@ -40,6 +41,24 @@ export interface ConfigBackupDeps {
   appInfo: AppInfo;
   launcher: AgentLauncher;
   timeoutMs: number;
+  /**
+   * After the archive is read back and recorded, before local retention (create-server.ts queues its
+   * offsite copy here). A failure is a warning on the history row: the backup itself is good.
+   */
+  afterVerified?: (archive: VerifiedConfiguration) => Promise<void>;
+}
+
+/** A configuration archive just written and read back: what a step after the backup sees. */
+export interface VerifiedConfiguration {
+  /** The job's file agent (the target may be a share that hangs). */
+  io: TargetFs;
+  file: string;
+  sizeBytes: number;
+  /** The manifest's startedAt. */
+  startedAt: string;
+  /** This server's id: the configuration archives' id, as retention matches it. */
+  serverId: string;
+  historyId: number;
 }
 
 /** Retention's view of configuration archives: ours when the manifest names this server. */
@@ -67,7 +86,7 @@ function configInspector(io: TargetFs): ArchiveInspector {
 export async function backupConfiguration(
   deps: ConfigBackupDeps,
   request: { folder: string; trigger: Trigger; keepLast: number; signal?: AbortSignal },
-): Promise<{ file: string; sizeBytes: number; deleted: string[] }> {
+): Promise<{ file: string; sizeBytes: number; deleted: string[]; warning: string | null }> {
   const historyId = deps.history.begin({
     kind: 'backup',
     trigger: request.trigger,
@@ -94,6 +113,22 @@ export async function backupConfiguration(
     });
     await readConfigArchive(io, file);
     deps.history.finish(historyId, { status: 'ok', sizeBytes: written.sizeBytes, file });
+    let warning: string | null = null;
+    if (deps.afterVerified) {
+      try {
+        await deps.afterVerified({
+          io,
+          file,
+          sizeBytes: written.sizeBytes,
+          startedAt: written.manifest.startedAt,
+          serverId,
+          historyId,
+        });
+      } catch (error) {
+        warning = `The configuration backup is verified, but its offsite copy was not queued: ${error instanceof Error ? error.message : String(error)}`;
+        deps.history.finish(historyId, { status: 'ok', sizeBytes: written.sizeBytes, file, error: warning });
+      }
+    }
     const { deleted } = await applyRetention({
       io,
       folder,
@@ -101,7 +136,7 @@ export async function backupConfiguration(
       keepLast: request.keepLast,
       inspector: configInspector(io),
     }).catch(() => ({ deleted: [] as string[] }));
-    return { file, sizeBytes: written.sizeBytes, deleted };
+    return { file, sizeBytes: written.sizeBytes, deleted, warning };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     deps.history.finish(historyId, {

@@ -53,10 +53,16 @@ describe('the catalog of the offsite copy', () => {
       expect(a.offsiteCopy!.localFile).toBe(path.join(w.target, a.name));
       expect(a.verification).toMatchObject({ state: 'verified', source: 'history' });
     }
+    // The run's configuration archive was copied too: ours, but no repository's (recovery reads it).
+    const [config] = w.localConfigArchives();
+    expect(config).toBeDefined();
+    expect(sha256(path.join(w.remoteFolder, config!))).toBe(sha256(path.join(w.target, config!)));
     expect(remote.others.map((o) => [o.name, o.kind])).toEqual([
+      [config, 'foreign'],
       ['Alpha_2020-01-01-00-00-00.zip', 'damaged'],
       ['notes.txt', 'foreign'],
     ]);
+    expect(remote.others[0]!.reason).toBe('The server’s configuration backup (recovery reads it).');
     // Nothing written on the remote: no index, every file as it was.
     expect(remote.index).toMatchObject({ written: false, found: 'missing' });
     expect(remoteState(w.remoteFolder)).toEqual(before);

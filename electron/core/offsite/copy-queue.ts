@@ -251,6 +251,15 @@ export class CopyQueue {
       .run(nextAttemptAt, id, 'pending');
   }
 
+  /** Every pending copy waits at least until `nextAttemptAt` (the destination is failing). */
+  postponeWaiting(nextAttemptAt: number): void {
+    this.db
+      .prepare(
+        `UPDATE offsite_copies SET next_attempt_at = max(coalesce(next_attempt_at, 0), ?) WHERE state = 'pending'`,
+      )
+      .run(nextAttemptAt);
+  }
+
   /** Try every waiting copy now (settings changed, the administrator asked). */
   dueNow(): void {
     this.db

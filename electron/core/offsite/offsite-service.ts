@@ -9,6 +9,8 @@ import type {
 import { formatSize } from '../../shared/format-size';
 import { AppFailure, isAppFailure } from '../../shared/result';
 import { OffsiteSettings, type OffsiteSettings as OffsiteSettingsType } from '../../shared/settings-schema';
+import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
+import type { VerifiedConfiguration } from '../backup/config-backup';
 import type { AgentLauncher } from '../backup/fs-agent';
 import { TargetFs } from '../backup/target-fs';
 import { toLocalIso, type Clock } from '../clock';
@@ -18,7 +20,7 @@ import { CopyQueue, type CopyRow } from './copy-queue';
 import type { OffsiteDestination, OffsiteSession } from './destination';
 import { pinHostKey } from './host-key';
 import { buildOffsiteStatus } from './offsite-status';
-import { offsiteStep } from './offsite-step';
+import { offsiteStep, queueOffsiteCopy, type OffsiteStepDeps } from './offsite-step';
 import { OFFSITE_SECRET, type SecretStore } from './secret-store';
 import { SftpDestination, sftpLabel, type SftpLogin } from './sftp-destination';
 import { OffsiteUploader } from './uploader';
@@ -50,6 +52,7 @@ export class OffsiteService {
   readonly uploader: OffsiteUploader;
   /** The pipeline step that queues a copy of each verified backup. */
   readonly step;
+  private readonly stepDeps: OffsiteStepDeps;
   /** The key each host presented to the last test connection: what "confirm" may pin. */
   private readonly seen = new Map<string, HostKeySeen>();
   private lastSettings: string;
@@ -68,7 +71,7 @@ export class OffsiteService {
       logger: deps.logger,
       retryDelaysMs: deps.retryDelaysMs,
     });
-    this.step = offsiteStep({
+    this.stepDeps = {
       queue: this.queue,
       destination: () => {
         const s = this.settings();
@@ -76,9 +79,10 @@ export class OffsiteService {
       },
       queued: () => {
         this.announce();
-        this.uploader.kick();
+        this.uploader.queued();
       },
-    });
+    };
+    this.step = offsiteStep(this.stepDeps);
     this.lastSettings = JSON.stringify(this.settings());
     // New settings (another host, a fixed password, copies turned on): every waiting copy is tried now.
     this.offSettings = deps.settings.onChange((next) => {
@@ -87,6 +91,21 @@ export class OffsiteService {
       this.lastSettings = serialized;
       this.uploader.retryNow();
       this.announce();
+    });
+  }
+
+  /**
+   * Queues the copy of a configuration archive just read back (BackupService.afterConfigurationVerified):
+   * the same queue, uploader, checks and remote retention as a repository's, its id this server's.
+   */
+  async queueConfigurationCopy(archive: VerifiedConfiguration): Promise<void> {
+    await queueOffsiteCopy(this.stepDeps, {
+      io: archive.io,
+      file: archive.file,
+      sizeBytes: archive.sizeBytes,
+      startedAt: archive.startedAt,
+      repository: { name: CONFIG_ARCHIVE_NAME, id: archive.serverId },
+      historyId: archive.historyId,
     });
   }
 

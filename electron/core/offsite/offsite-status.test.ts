@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { offsiteRepositoryLine, offsiteSummary } from '../../shared/offsite-words';
+import {
+  lateCopyNames,
+  offsiteCopyName,
+  offsiteRepositoryLine,
+  offsiteSummary,
+} from '../../shared/offsite-words';
+import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
 import { OffsiteSettings } from '../../shared/settings-schema';
 import type { CopyRow } from './copy-queue';
 import { buildOffsiteStatus } from './offsite-status';
@@ -76,5 +82,40 @@ describe('offsite status', () => {
     );
     expect(offsiteRepositoryLine(s, s.perRepository[1]!, time)).toBe('offsite: no copy yet');
     expect(offsiteSummary(s, time)).toMatch(/^all copied, last \d\d:\d\d, checked$/);
+  });
+
+  it('the server configuration has its own line, after the repositories, in words a person reads', () => {
+    const config = row({
+      id: 3,
+      repository: CONFIG_ARCHIVE_NAME,
+      repositoryId: 'server-id',
+      localFile: `/b/${CONFIG_ARCHIVE_NAME}_2026-11-19-22-00-00.zip`,
+      queuedAt: now - 25 * HOUR,
+    });
+    const s = buildOffsiteStatus({
+      now,
+      settings,
+      destination: 'sftp://backup@backup.example.com:22/~/b',
+      repositories: ['Orders'],
+      waiting: [config, row({ id: 4, repository: 'Zeta' })],
+      lastCopied: new Map(),
+      current: {
+        repository: CONFIG_ARCHIVE_NAME,
+        kind: 'configuration',
+        phase: 'uploading',
+        bytesDone: 1,
+        bytesTotal: 4,
+      },
+      failingSince: null,
+      lastError: null,
+    });
+    expect(s.perRepository.map((r) => [r.name, r.kind, r.pending, r.alert])).toEqual([
+      ['Orders', 'repository', 0, false],
+      ['Zeta', 'repository', 1, false],
+      [CONFIG_ARCHIVE_NAME, 'configuration', 1, true],
+    ]);
+    expect(s.perRepository.map(offsiteCopyName)).toEqual(['Orders', 'Zeta', 'Server configuration']);
+    expect(lateCopyNames(s)).toEqual(['Server configuration']);
+    expect(offsiteSummary(s, time)).toBe('copying Server configuration, 25 %; 2 copies pending');
   });
 });

@@ -1,12 +1,18 @@
-import type { OffsiteStatus } from '../../shared/contract/offsite';
+import type { OffsiteCopyKind, OffsiteStatus } from '../../shared/contract/offsite';
 import { repositoryKey } from '../../shared/repository-name';
 import type { OffsiteSettings } from '../../shared/settings-schema';
+import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
 import { toLocalIso } from '../clock';
 import type { CopyRow } from './copy-queue';
 
 // Offsite copies at a glance: per repository the newest checked copy and what waits; a copy pending
-// longer than `alertAfterHours` is an alert, like an overdue backup. The words are the UI's and the
-// CLI's (shared/offsite-words.ts); this is the state they are made from.
+// longer than `alertAfterHours` is an alert, like an overdue backup. The server's configuration archive
+// has its line too, last, with kind "configuration". The words are the UI's and the CLI's
+// (shared/offsite-words.ts); this is the state they are made from.
+
+/** A queue row's name says what it copies: '@' is never in a repository's name. */
+export const copyKindOf = (name: string): OffsiteCopyKind =>
+  name === CONFIG_ARCHIVE_NAME ? 'configuration' : 'repository';
 
 export interface OffsiteStatusInputs {
   now: number;
@@ -58,16 +64,20 @@ export function buildOffsiteStatus(inputs: OffsiteStatusInputs): OffsiteStatus {
     alert: waiting.some(late),
     alertAfterHours: settings.alertAfterHours,
     current: inputs.current,
-    perRepository: [...names.values()].map((name) => {
-      const mine = waiting.filter((r) => repositoryKey(r.repository) === repositoryKey(name));
-      const last = lastCopiedOf(name);
-      return {
-        name,
-        lastCopiedAt: last?.copiedAt ? toLocalIso(last.copiedAt) : null,
-        checkedBy: last?.checkedBy ?? null,
-        pending: mine.length,
-        alert: mine.some(late),
-      };
-    }),
+    // The configuration after the repositories.
+    perRepository: [...names.values()]
+      .sort((a, b) => Number(a === CONFIG_ARCHIVE_NAME) - Number(b === CONFIG_ARCHIVE_NAME))
+      .map((name) => {
+        const mine = waiting.filter((r) => repositoryKey(r.repository) === repositoryKey(name));
+        const last = lastCopiedOf(name);
+        return {
+          name,
+          kind: copyKindOf(name),
+          lastCopiedAt: last?.copiedAt ? toLocalIso(last.copiedAt) : null,
+          checkedBy: last?.checkedBy ?? null,
+          pending: mine.length,
+          alert: mine.some(late),
+        };
+      }),
   };
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
 import { offsiteWorlds, sha256 } from './testing/offsite-world';
 
 // Offsite copies against a real OpenSSH server (testing/sshd.ts) on loopback.
@@ -10,7 +11,7 @@ import { offsiteWorlds, sha256 } from './testing/offsite-world';
 const { cleanups, world } = offsiteWorlds();
 
 describe('offsite copies over SFTP', () => {
-  it('a scheduled backup appears on the remote, checked; remote retention keeps N', async () => {
+  it('a scheduled backup and its configuration archive appear on the remote, checked; remote retention keeps N of each', async () => {
     const w = await world();
     const first = await w.configure();
     // The first connection stops before logging in and shows the key to compare with the server's own.
@@ -26,10 +27,12 @@ describe('offsite copies over SFTP', () => {
     expect(again).toMatchObject({ ok: true, checkedBy: 'remote-command', hostKey: { state: 'pinned' } });
     expect(again.message).toMatch(/writable, .* free\. Copies will be checked by the server’s sha256sum\./);
 
-    // A file in the remote folder that merely looks like one of ours.
+    // Files in the remote folder that merely look like ours: a repository's and a configuration's.
     fs.mkdirSync(w.remoteFolder, { recursive: true });
     const foreign = 'Alpha_2020-01-01-00-00-00.zip';
-    fs.writeFileSync(path.join(w.remoteFolder, foreign), 'not ours');
+    const foreignConfig = `${CONFIG_ARCHIVE_NAME}_2020-01-01-00-00-00.zip`;
+    for (const name of [foreign, foreignConfig])
+      fs.writeFileSync(path.join(w.remoteFolder, name), 'not ours');
 
     for (let run = 0; run < 3; run++) {
       const rows = await w.scheduledBackup();
@@ -38,22 +41,52 @@ describe('offsite copies over SFTP', () => {
     }
     const local = w.localArchives();
     expect(local).toHaveLength(3);
+    // Each run wrote its configuration archive beside the repository's (local retention keeps 7).
+    const localConfig = w.localConfigArchives();
+    expect(localConfig).toHaveLength(3);
     const remote = w.remoteFiles();
-    // The newest 2 of ours, each exactly the local bytes; the foreign file untouched; no temp file left.
-    expect(remote).toEqual([foreign, ...local.slice(1)].sort());
-    for (const name of local.slice(1))
+    // The newest 2 of each of ours, each exactly the local bytes; the foreign files untouched; no temp
+    // file left.
+    expect(remote).toEqual([foreign, foreignConfig, ...local.slice(1), ...localConfig.slice(1)].sort());
+    for (const name of [...local.slice(1), ...localConfig.slice(1)])
       expect(sha256(path.join(w.remoteFolder, name))).toBe(sha256(path.join(w.target, name)));
-    expect(fs.readFileSync(path.join(w.remoteFolder, foreign), 'utf8')).toBe('not ours');
-    const copies = w.copies();
-    expect(copies.map((c) => c.state)).toEqual(['copied', 'copied', 'removed']);
-    expect(copies.every((c) => c.checkedBy === 'remote-command')).toBe(true);
+    for (const name of [foreign, foreignConfig])
+      expect(fs.readFileSync(path.join(w.remoteFolder, name), 'utf8')).toBe('not ours');
+    for (const name of ['Alpha', CONFIG_ARCHIVE_NAME]) {
+      const copies = w.copiesOf(name);
+      expect(
+        copies.map((c) => c.state),
+        name,
+      ).toEqual(['copied', 'copied', 'removed']);
+      expect(
+        copies.every((c) => c.checkedBy === 'remote-command'),
+        name,
+      ).toBe(true);
+    }
+    expect(w.copiesOf(CONFIG_ARCHIVE_NAME).map((c) => path.basename(c.file))).toEqual(
+      [...localConfig].reverse(),
+    );
+    expect(w.copies()).toHaveLength(6);
 
     const status = await w.h.getOffsiteStatus(undefined);
     expect(status).toMatchObject({ enabled: true, pending: 0, alert: false, lastError: null });
     expect(status.perRepository).toEqual([
-      expect.objectContaining({ name: 'Alpha', pending: 0, checkedBy: 'remote-command', alert: false }),
+      expect.objectContaining({
+        name: 'Alpha',
+        kind: 'repository',
+        pending: 0,
+        checkedBy: 'remote-command',
+        alert: false,
+      }),
+      expect.objectContaining({
+        name: CONFIG_ARCHIVE_NAME,
+        kind: 'configuration',
+        pending: 0,
+        checkedBy: 'remote-command',
+        alert: false,
+      }),
     ]);
-    expect(status.perRepository[0]!.lastCopiedAt).not.toBeNull();
+    expect(status.perRepository.every((r) => r.lastCopiedAt !== null)).toBe(true);
     // Three scheduled runs a second apart, each copied and read back over SSH: 20 s alone, more while
     // the other test files share the two cores.
   }, 90_000);
@@ -77,9 +110,11 @@ describe('offsite copies over SFTP', () => {
     await w.idle();
     clearInterval(watcher);
 
-    const [copy] = w.copies();
+    const [copy] = w.copiesOf('Big');
     expect(copy).toMatchObject({ state: 'pending', attempts: 1 });
     expect(copy!.error).toMatch(/closed the connection|dropped the connection|failed/);
+    // The run's configuration archive waits behind it.
+    expect(w.copiesOf(CONFIG_ARCHIVE_NAME)).toEqual([expect.objectContaining({ state: 'pending' })]);
     // Nothing with a final name on the remote: only the temporary file, shorter than the archive.
     const archive = w.localArchives()[0]!;
     expect(w.remoteFiles().filter((f) => f.endsWith('.zip'))).toEqual([]);
@@ -91,27 +126,30 @@ describe('offsite copies over SFTP', () => {
     // The acknowledged prefix was kept: the next attempt resumes there.
     expect(w.server.offsite.queue.get(copy!.id)!.uploadedBytes).toBeGreaterThanOrEqual(8 << 20);
     const status = await w.h.getOffsiteStatus(undefined);
-    expect(status).toMatchObject({ pending: 1, lastError: { code: 'UNREACHABLE' } });
+    expect(status).toMatchObject({ pending: 2, lastError: { code: 'UNREACHABLE' } });
     expect(status.failingSince).not.toBeNull();
 
     // Still down at the first retry: tried, failed again, still no final name.
     await w.clock.advanceBy(60_000);
     await w.idle();
-    expect(w.copies()[0]).toMatchObject({ state: 'pending', attempts: 2 });
-    expect(w.copies()[0]!.error).toMatch(/refused the connection/);
+    expect(w.copiesOf('Big')[0]).toMatchObject({ state: 'pending', attempts: 2 });
+    expect(w.copiesOf('Big')[0]!.error).toMatch(/refused the connection/);
 
     await w.sshd.start();
     await w.clock.advanceBy(120_000);
     await w.idle();
-    expect(w.copies()[0]).toMatchObject({
+    expect(w.copiesOf('Big')[0]).toMatchObject({
       state: 'copied',
       attempts: 3,
       remoteName: archive,
       checkedBy: 'remote-command',
     });
     expect(w.logs.some((l) => /Offsite: resuming the copy of .* at \d/.test(l))).toBe(true);
-    expect(w.remoteFiles()).toEqual([archive]);
-    expect(sha256(path.join(w.remoteFolder, archive))).toBe(sha256(path.join(w.target, archive)));
+    const [config] = w.localConfigArchives();
+    expect(w.copiesOf(CONFIG_ARCHIVE_NAME)[0]).toMatchObject({ state: 'copied', remoteName: config });
+    expect(w.remoteFiles()).toEqual([archive, config!].sort());
+    for (const name of [archive, config!])
+      expect(sha256(path.join(w.remoteFolder, name))).toBe(sha256(path.join(w.target, name)));
     expect((await w.h.getOffsiteStatus(undefined)).failingSince).toBeNull();
   });
 
@@ -121,7 +159,10 @@ describe('offsite copies over SFTP', () => {
     await w.scheduledBackup();
     await w.idle();
     const pinned = w.sshd.fingerprint();
-    expect(w.copies()[0]!.state).toBe('copied');
+    expect(w.copies().map((c) => [c.repository, c.state])).toEqual([
+      [CONFIG_ARCHIVE_NAME, 'copied'],
+      ['Alpha', 'copied'],
+    ]);
 
     await w.sshd.stop();
     w.sshd.newHostKey();
@@ -130,13 +171,15 @@ describe('offsite copies over SFTP', () => {
     expect(changed).not.toBe(pinned);
     await w.scheduledBackup();
     await w.idle();
-    const [newest] = w.copies();
+    const [newest] = w.copiesOf('Alpha');
     expect(newest).toMatchObject({ state: 'pending' });
+    expect(w.copiesOf(CONFIG_ARCHIVE_NAME)[0]).toMatchObject({ state: 'pending' });
     expect(newest!.error).toContain(`it was ${pinned}, now it is ${changed}`);
     expect(newest!.error).toMatch(/Refused: someone may be intercepting/);
     const status = await w.h.getOffsiteStatus(undefined);
     expect(status.lastError).toMatchObject({ code: 'HOST_KEY_CHANGED' });
-    expect(w.remoteFiles()).toHaveLength(1);
+    // The first run's two copies only.
+    expect(w.remoteFiles()).toHaveLength(2);
     // Saving cannot slip the new key in; a test shows it, and only the key just seen can be confirmed.
     const test = await w.h.testOffsiteConnection({ settings: w.form });
     expect(test).toMatchObject({
@@ -149,8 +192,13 @@ describe('offsite copies over SFTP', () => {
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     await w.h.confirmOffsiteHostKey({ host: '127.0.0.1', port: w.sshd.port, fingerprint: changed });
     await w.idle();
-    expect(w.copies()[0]).toMatchObject({ state: 'copied' });
-    expect(w.remoteFiles()).toHaveLength(2);
+    expect(
+      w
+        .copies()
+        .slice(0, 2)
+        .map((c) => c.state),
+    ).toEqual(['copied', 'copied']);
+    expect(w.remoteFiles()).toEqual([...w.localArchives(), ...w.localConfigArchives()].sort());
   });
 
   it('a full remote disk fails the copy with a clear message and keeps the local backup', async () => {
@@ -167,8 +215,10 @@ describe('offsite copies over SFTP', () => {
     expect(rows.map((r) => r.status)).toEqual(['ok']);
     const archive = w.localArchives()[0]!;
     expect(fs.existsSync(path.join(w.target, archive))).toBe(true);
-    const [copy] = w.copies();
+    const [copy] = w.copiesOf('Big');
     expect(copy).toMatchObject({ state: 'pending' });
+    // A full disk is the destination's failure: the configuration's copy waits for the next attempt.
+    expect(w.copiesOf(CONFIG_ARCHIVE_NAME)).toEqual([expect.objectContaining({ state: 'pending' })]);
     expect(copy!.error).toContain(`The offsite folder ${small} on 127.0.0.1:${w.sshd.port} has `);
     expect(copy!.error).toMatch(
       / free; the copy of .* needs 5\.\d+ MB\. The local backup is kept; free space on the server\.$/,
@@ -204,17 +254,18 @@ describe('offsite copies over SFTP', () => {
     await w.scheduledBackup();
     await w.idle();
     clearInterval(watcher);
-    const [copy] = w.copies();
+    const [copy] = w.copiesOf('Big');
     expect(copy).toMatchObject({ state: 'pending' });
     expect(copy!.error).toContain(`The offsite folder ${small} on 127.0.0.1:${w.sshd.port} is full`);
+    expect(w.copiesOf(CONFIG_ARCHIVE_NAME)).toEqual([expect.objectContaining({ state: 'pending' })]);
     expect(w.remoteFiles()).toEqual(['someone-else.bin']);
     expect(w.localArchives()).toHaveLength(1);
 
     fs.rmSync(filler);
     await w.clock.advanceBy(60_000);
     await w.idle();
-    expect(w.copies()[0]).toMatchObject({ state: 'copied' });
-    expect(w.remoteFiles()).toEqual(w.localArchives());
+    expect(w.copies().map((c) => c.state)).toEqual(['copied', 'copied']);
+    expect(w.remoteFiles()).toEqual([...w.localArchives(), ...w.localConfigArchives()].sort());
   });
 
   it('a server that stops answering fails the attempt by its deadline, and stopping the core stays bounded', async () => {
@@ -236,7 +287,7 @@ describe('offsite copies over SFTP', () => {
     await w.idle();
     clearInterval(watcher);
     expect(stoppedAt).toBeGreaterThan(0);
-    const [copy] = w.copies();
+    const [copy] = w.copiesOf('Big');
     expect(copy!.state).toBe('pending');
     expect(copy!.error).toBe(
       'The offsite server 127.0.0.1:' +
@@ -261,8 +312,11 @@ describe('offsite copies over SFTP', () => {
     expect(test.message).toContain('reading each copy back (the server allows no commands)');
     await w.scheduledBackup();
     await w.idle();
-    expect(w.copies()[0]).toMatchObject({ state: 'copied', checkedBy: 'read-back' });
-    expect(w.remoteFiles()).toEqual(w.localArchives());
+    expect(w.copies()).toEqual([
+      expect.objectContaining({ repository: CONFIG_ARCHIVE_NAME, state: 'copied', checkedBy: 'read-back' }),
+      expect.objectContaining({ repository: 'Alpha', state: 'copied', checkedBy: 'read-back' }),
+    ]);
+    expect(w.remoteFiles()).toEqual([...w.localArchives(), ...w.localConfigArchives()].sort());
   });
 
   it('a local archive changed after it was verified is never copied', async () => {
@@ -278,11 +332,13 @@ describe('offsite copies over SFTP', () => {
     await w.sshd.start();
     await w.clock.advanceBy(60_000);
     await w.idle();
-    expect(w.copies()[0]).toMatchObject({ state: 'failed' });
-    expect(w.copies()[0]!.error).toBe(
+    expect(w.copiesOf('Alpha')[0]).toMatchObject({ state: 'failed' });
+    expect(w.copiesOf('Alpha')[0]!.error).toBe(
       `The local backup ${file} changed after it was verified; it was not copied.`,
     );
-    expect(w.remoteFiles()).toEqual([]);
+    // The run's configuration archive is unchanged: its copy is made.
+    expect(w.copiesOf(CONFIG_ARCHIVE_NAME)[0]).toMatchObject({ state: 'copied' });
+    expect(w.remoteFiles()).toEqual(w.localConfigArchives());
   });
 
   it('settings: enabled needs a confirmed host key; only a key a test just saw can be confirmed', async () => {
@@ -366,7 +422,9 @@ describe('offsite copies over SFTP', () => {
     await w.configure();
     await w.scheduledBackup();
     await w.idle();
-    expect(w.copies()[0]!.state).toBe('copied');
+    expect(w.copies().map((c) => c.state)).toEqual(['copied', 'copied']);
+    // The configuration archive on the remote is among the files grepped (and unzipped) below.
+    expect(w.remoteFiles()).toEqual([...w.localArchives(), ...w.localConfigArchives()].sort());
     await w.server.stop();
     const secret = Buffer.from(w.sshd.passphrase);
     const secretsFile = path.join(w.dataDir, 'secrets', 'offsite-login');

@@ -9,6 +9,7 @@ import { TargetFs } from '../backup/target-fs';
 import type { Clock, TimerHandle } from '../clock';
 import type { CopyQueue, CopyRow } from './copy-queue';
 import type { OffsiteDestination, OffsiteSession } from './destination';
+import { copyKindOf } from './offsite-status';
 import { applyRemoteRetention } from './remote-retention';
 
 // The uploader works through the offsite queue, one copy at a time, apart from the backups: a pending
@@ -69,6 +70,8 @@ export class OffsiteUploader {
   private controller: AbortController | null = null;
   private stopped = true;
   private failures = 0;
+  /** While the destination fails: its next attempt, which every copy queued meanwhile waits for. */
+  private backoffUntil: number | null = null;
   current: OffsiteStatus['current'] = null;
   failingSince: number | null = null;
   lastError: { code: string; message: string } | null = null;
@@ -84,6 +87,18 @@ export class OffsiteUploader {
     this.stopped = false;
     const recovered = this.deps.queue.recover();
     if (recovered) this.deps.logger?.info(`Offsite: ${recovered} interrupted copy(ies) will be resumed.`);
+    this.kick();
+  }
+
+  /**
+   * A copy was queued: tried now, unless the destination is failing — then it waits for the next
+   * attempt with the others (every copy would fail the same way now, and each failure backs off more).
+   */
+  queued(): void {
+    if (this.backoffUntil !== null && this.backoffUntil > this.deps.clock.now() && !this.working) {
+      this.deps.queue.postponeWaiting(this.backoffUntil);
+      return;
+    }
     this.kick();
   }
 
@@ -111,6 +126,7 @@ export class OffsiteUploader {
   retryNow(): void {
     this.deps.queue.dueNow();
     this.failures = 0;
+    this.backoffUntil = null;
     this.kick();
   }
 
@@ -170,7 +186,13 @@ export class OffsiteUploader {
     const label = this.deps.label(settings);
     let session: OffsiteSession | null = null;
     try {
-      this.current = { repository: due[0]!.repository, phase: 'connecting', bytesDone: 0, bytesTotal: 0 };
+      this.current = {
+        repository: due[0]!.repository,
+        kind: copyKindOf(due[0]!.repository),
+        phase: 'connecting',
+        bytesDone: 0,
+        bytesTotal: 0,
+      };
       // An attempt begins with the connection: a server that refuses it has been tried.
       this.deps.queue.startAttempt(due[0]!.id, label);
       this.announce(true);
@@ -189,6 +211,7 @@ export class OffsiteUploader {
         try {
           await this.copyOne(session, io, { ...fresh, destination: label }, settings);
           this.failures = 0;
+          this.backoffUntil = null;
           this.failingSince = null;
           this.lastError = null;
         } catch (error) {
@@ -239,6 +262,9 @@ export class OffsiteUploader {
     const [first, ...rest] = rows;
     if (first) this.deps.queue.retryLater(first.id, failure, next);
     for (const row of rest) this.deps.queue.postpone(row.id, next);
+    // Copies queued since this attempt began wait too (queued() holds the ones queued from now on).
+    this.deps.queue.postponeWaiting(next);
+    this.backoffUntil = next;
     this.deps.logger?.warn(`Offsite copy not made: ${failure.message}`);
   }
 
@@ -254,7 +280,13 @@ export class OffsiteUploader {
     const finalName = path.basename(row.localFile);
     const tempName = tempNameOf(row);
     const progress = (phase: NonNullable<OffsiteStatus['current']>['phase'], bytesDone: number) => {
-      this.current = { repository: row.repository, phase, bytesDone, bytesTotal: row.sizeBytes };
+      this.current = {
+        repository: row.repository,
+        kind: copyKindOf(row.repository),
+        phase,
+        bytesDone,
+        bytesTotal: row.sizeBytes,
+      };
       this.announce();
     };
     progress('uploading', 0);
@@ -391,7 +423,13 @@ export class OffsiteUploader {
   }
 
   private async retention(session: OffsiteSession, row: CopyRow, settings: OffsiteSettings): Promise<void> {
-    this.current = { repository: row.repository, phase: 'retention', bytesDone: 0, bytesTotal: 0 };
+    this.current = {
+      repository: row.repository,
+      kind: copyKindOf(row.repository),
+      phase: 'retention',
+      bytesDone: 0,
+      bytesTotal: 0,
+    };
     this.announce(true);
     try {
       const result = await applyRemoteRetention({

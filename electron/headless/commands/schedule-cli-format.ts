@@ -1,7 +1,7 @@
 import type { JobProgress } from '../../shared/contract/archives';
 import type { OffsiteStatus } from '../../shared/contract/offsite';
 import type { BackupStatus } from '../../shared/contract/schedule';
-import { offsiteRepositoryLine, offsiteSummary } from '../../shared/offsite-words';
+import { offsiteCopyName, offsiteRepositoryLine, offsiteSummary } from '../../shared/offsite-words';
 import type { BackupSettings } from '../../shared/settings-schema';
 import { progressLine } from '../job-watch';
 import { drillHeadline } from '../../shared/drill-words';
@@ -144,7 +144,9 @@ export function liveStatusText(live: {
       : '') +
     (offsite.enabled || offsite.pending > 0
       ? `Offsite: ${offsiteSummary(offsite, iso)}\n` +
-        offsite.perRepository.map((r) => `  ${r.name}: ${offsiteRepositoryLine(offsite, r, iso)}\n`).join('')
+        offsite.perRepository
+          .map((r) => `  ${offsiteCopyName(r)}: ${offsiteRepositoryLine(offsite, r, iso)}\n`)
+          .join('')
       : '') +
     (servedBy
       ? `Served by ${servedBy}.\n`

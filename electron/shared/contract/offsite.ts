@@ -81,8 +81,14 @@ export const OffsiteCopy = z.object({
 });
 export type OffsiteCopy = z.infer<typeof OffsiteCopy>;
 
+/** What an offsite copy is of: a repository's backup, or the server's configuration backup. */
+export const OffsiteCopyKind = z.enum(['repository', 'configuration']);
+export type OffsiteCopyKind = z.infer<typeof OffsiteCopyKind>;
+
 export const OffsiteRepositoryState = z.object({
+  /** The repository's name; for the configuration, the name its archives start with (not for people). */
   name: z.string(),
+  kind: OffsiteCopyKind,
   /** ISO 8601 of the newest copy that reached the server and was checked there. */
   lastCopiedAt: z.string().nullable(),
   checkedBy: z.enum(['remote-command', 'read-back']).nullable(),
@@ -109,6 +115,7 @@ export const OffsiteStatus = z.object({
   current: z
     .object({
       repository: z.string(),
+      kind: OffsiteCopyKind,
       phase: z.enum(['connecting', 'uploading', 'checking', 'retention']),
       bytesDone: z.number().nonnegative(),
       bytesTotal: z.number().nonnegative(),

@@ -1,7 +1,12 @@
 import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { OffsiteStatus } from '../../../electron/shared/contract/offsite';
-import { offsiteRepositoryLine, offsiteSummary, reasonWords } from '../../../electron/shared/offsite-words';
+import {
+  lateCopyNames,
+  offsiteRepositoryLine,
+  offsiteSummary,
+  reasonWords,
+} from '../../../electron/shared/offsite-words';
 import { repositoryKey } from '../../../electron/shared/repository-name';
 import { useApi } from '../api/context';
 import { OffsiteDialog } from '../dialogs/OffsiteDialog';
@@ -88,7 +93,7 @@ export function OffsiteRepositoryLine({ offsite, name }: { offsite: OffsiteStatu
 export function OffsiteAlert({ offsite }: { offsite: OffsiteStatus | null }) {
   const now = useNow(30_000);
   if (!offsite?.alert) return null;
-  const late = offsite.perRepository.filter((r) => r.alert).map((r) => r.name);
+  const late = lateCopyNames(offsite);
   return (
     <p className="banner banner-danger" data-testid="offsite-alert">
       <strong>Offsite copies overdue:</strong> {late.join(', ')} {late.length === 1 ? 'has' : 'have'} a backup

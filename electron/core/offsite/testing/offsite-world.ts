@@ -131,7 +131,8 @@ export async function offsiteWorld(options: WorldOptions = {}) {
       const ran = () =>
         server.backups.history
           .list({ limit: 1000 })
-          // The repositories' backups (the run's configuration archive has no repository, and no copy).
+          // The repositories' backups (the run's configuration archive has no repository; its offsite
+          // copy is queued before the run ends, which `idle` below waits for).
           .filter((r) => r.trigger === 'schedule' && r.status !== 'running' && r.repository !== null);
       const before = ran().length;
       await clock.advanceTo(Date.parse(server.scheduler.status().nextRun!));
@@ -142,12 +143,22 @@ export async function offsiteWorld(options: WorldOptions = {}) {
     },
     /** Files in the remote folder (the sshd is on this machine: what an administrator would `ls`). */
     remoteFiles: () => (fs.existsSync(remoteFolder) ? fs.readdirSync(remoteFolder).sort() : []),
+    /** The repositories' archives in the local target folder. */
     localArchives: () =>
       fs
         .readdirSync(target)
         .filter((f) => f.endsWith('.zip') && !f.startsWith(`${CONFIG_ARCHIVE_NAME}_`))
         .sort(),
+    /** The server configuration's archives in the local target folder (each run writes one). */
+    localConfigArchives: () =>
+      fs
+        .readdirSync(target)
+        .filter((f) => f.endsWith('.zip') && f.startsWith(`${CONFIG_ARCHIVE_NAME}_`))
+        .sort(),
+    /** Every copy in the queue, newest first. */
     copies: () => server.offsite.queue.list({ limit: 500 }),
+    /** The copies of one repository (or of CONFIG_ARCHIVE_NAME, the configuration), newest first. */
+    copiesOf: (name: string) => server.offsite.queue.list({ repository: name, limit: 500 }),
     idle: () => server.offsite.uploader.idle(),
     async close() {
       await server.stop();
