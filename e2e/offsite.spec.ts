@@ -115,16 +115,22 @@ test('set up from the Schedule dialog: test, compare and confirm the host key, s
     { timeout: 30_000 },
   );
   await expect(page.getByTestId('repo-offsite')).toHaveText(/^offsite: copied today \d\d:\d\d, checked$/);
-  const archives = fs.readdirSync(remote);
-  expect(archives).toHaveLength(1);
-  expect(archives[0]).toMatch(/^Orders_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.zip$/);
+  // The run's configuration archive leaves the machine too, and says so in words.
+  await expect(page.getByTestId('configuration-offsite')).toHaveText(
+    /^Server configuration: copied today \d\d:\d\d, checked$/,
+    { timeout: 30_000 },
+  );
+  const archives = fs.readdirSync(remote).sort();
+  expect(archives).toHaveLength(2);
+  expect(archives[0]).toMatch(/^@server-configuration_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.zip$/);
+  expect(archives[1]).toMatch(/^Orders_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.zip$/);
   await page.screenshot({ path: 'test-results/offsite-status-copied-1280x800.png' });
 
   // The server goes away: the next copy waits, and the status says for what and since when.
   await ssh.stop();
   await page.getByRole('button', { name: 'Back Up Now' }).click();
   await expect(page.getByTestId('offsite-status')).toContainText(
-    /1 copy pending, host unreachable since today \d\d:\d\d/,
+    /2 copies pending, host unreachable since today \d\d:\d\d/,
     {
       timeout: 30_000,
     },
@@ -132,13 +138,21 @@ test('set up from the Schedule dialog: test, compare and confirm the host key, s
   await expect(page.getByTestId('repo-offsite')).toContainText(
     'offsite: 1 copy pending, host unreachable since',
   );
+  await expect(page.getByTestId('configuration-offsite')).toContainText(
+    'Server configuration: 1 copy pending, host unreachable since',
+  );
   await expect(page.getByTestId('offsite-status').getByRole('button', { name: 'Retry now' })).toBeVisible();
   await page.screenshot({ path: 'test-results/offsite-status-pending-1280x800.png' });
 
   await ssh.start();
   await page.getByTestId('offsite-status').getByRole('button', { name: 'Retry now' }).click();
   await expect(page.getByTestId('offsite-status')).toContainText(/all copied/, { timeout: 30_000 });
-  expect(fs.readdirSync(remote)).toHaveLength(2);
+  await expect(page.getByTestId('configuration-offsite')).toContainText('Server configuration: copied');
+  // Two runs, each a repository's archive and the configuration's.
+  expect(fs.readdirSync(remote)).toHaveLength(4);
+  await page.setViewportSize({ width: 900, height: 650 });
+  await expect(page.getByTestId('configuration-offsite')).toBeInViewport();
+  await page.screenshot({ path: 'test-results/offsite-status-configuration-900x650.png' });
 });
 
 test('at 900×650 the Offsite Copy dialog scrolls its body, keeps its buttons, and works from the keyboard', async ({

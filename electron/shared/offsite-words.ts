@@ -56,8 +56,8 @@ export function offsiteSummary(status: OffsiteStatus, time: TimeWords): string {
   return last ? `all copied, last ${time(last)}, checked` : 'no copy yet';
 }
 
-/** One repository's line: "offsite: copied 12:31, checked" or what it waits for. */
-export function offsiteRepositoryLine(
+/** One copy's state, without saying offsite: "copied 12:31, checked" or what it waits for. */
+export function offsiteCopyState(
   status: OffsiteStatus,
   repository: OffsiteRepositoryState,
   time: TimeWords,
@@ -65,9 +65,18 @@ export function offsiteRepositoryLine(
   if (repository.pending > 0) {
     const pending = `${copies(repository.pending)} pending`;
     if (status.failingSince && status.lastError)
-      return `offsite: ${pending}, ${reasonWords(status.lastError.code)} since ${time(status.failingSince)}`;
-    return `offsite: ${pending}`;
+      return `${pending}, ${reasonWords(status.lastError.code)} since ${time(status.failingSince)}`;
+    return pending;
   }
-  if (repository.lastCopiedAt) return `offsite: copied ${time(repository.lastCopiedAt)}, checked`;
-  return 'offsite: no copy yet';
+  if (repository.lastCopiedAt) return `copied ${time(repository.lastCopiedAt)}, checked`;
+  return 'no copy yet';
+}
+
+/** One repository's line: "offsite: copied 12:31, checked" or what it waits for. */
+export function offsiteRepositoryLine(
+  status: OffsiteStatus,
+  repository: OffsiteRepositoryState,
+  time: TimeWords,
+): string {
+  return `offsite: ${offsiteCopyState(status, repository, time)}`;
 }

@@ -44,6 +44,14 @@ const offsite: OffsiteStatus = {
       alert: false,
     },
     { name: 'Beta', kind: 'repository', lastCopiedAt: null, checkedBy: null, pending: 2, alert: false },
+    {
+      name: '@server-configuration',
+      kind: 'configuration',
+      lastCopiedAt: '2026-12-02T09:32:00.000+00:00',
+      checkedBy: 'remote-command',
+      pending: 0,
+      alert: false,
+    },
   ],
 };
 
@@ -60,6 +68,11 @@ describe('status text', () => {
     expect(text).toMatch(/^Offsite: 2 copies pending, .* since 2026-12-02T10:02:00\.000\+00:00$/m);
     expect(text).toContain('  Alpha: offsite: copied 2026-12-02T09:31:00.000+00:00, checked\n');
     expect(text).toMatch(/^ {2}Beta: offsite: 2 copies pending, .* since 2026-12-02T10:02/m);
+    // The configuration archive's copy in words, never by its file name.
+    expect(text).toContain(
+      '  Server configuration: offsite: copied 2026-12-02T09:32:00.000+00:00, checked\n',
+    );
+    expect(text).not.toContain('@server-configuration');
   });
 
   it('leaves the offsite lines out while offsite copies are off and nothing waits', () => {

@@ -3,6 +3,8 @@ import { Button } from 'react-aria-components';
 import type { OffsiteStatus } from '../../../electron/shared/contract/offsite';
 import {
   lateCopyNames,
+  offsiteCopyName,
+  offsiteCopyState,
   offsiteRepositoryLine,
   offsiteSummary,
   reasonWords,
@@ -28,41 +30,44 @@ export function OffsiteFact({ offsite, onChanged }: { offsite: OffsiteStatus | n
   return (
     <>
       <dt>Offsite</dt>
-      <dd className="offsite-line" data-testid="offsite-status">
-        <span
-          className={
-            offsite?.alert
-              ? 'warn-text'
-              : offsite?.pending
-                ? undefined
-                : offsite?.enabled
+      <dd data-testid="offsite-status">
+        <div className="offsite-line">
+          <span
+            className={
+              offsite?.alert
+                ? 'warn-text'
+                : offsite?.pending
                   ? undefined
-                  : 'muted'
-          }
-        >
-          {offsite
-            ? offsite.enabled || offsite.pending
-              ? offsiteSummary(offsite, time)
-              : 'Off: backups stay on this machine'
-            : '…'}
-        </span>
-        {offsite && offsite.pending > 0 && offsite.failingSince && (
-          <Button
-            className="button small"
-            isDisabled={!connected}
-            onPress={() =>
-              void api.retryOffsiteNow().then((r) => {
-                if (!r.ok) notify('error', r.error.message);
-                onChanged();
-              })
+                  : offsite?.enabled
+                    ? undefined
+                    : 'muted'
             }
           >
-            Retry now
+            {offsite
+              ? offsite.enabled || offsite.pending
+                ? offsiteSummary(offsite, time)
+                : 'Off: backups stay on this machine'
+              : '…'}
+          </span>
+          {offsite && offsite.pending > 0 && offsite.failingSince && (
+            <Button
+              className="button small"
+              isDisabled={!connected}
+              onPress={() =>
+                void api.retryOffsiteNow().then((r) => {
+                  if (!r.ok) notify('error', r.error.message);
+                  onChanged();
+                })
+              }
+            >
+              Retry now
+            </Button>
+          )}
+          <Button className="button small" isDisabled={!connected} onPress={() => setOpen(true)}>
+            Offsite copy…
           </Button>
-        )}
-        <Button className="button small" isDisabled={!connected} onPress={() => setOpen(true)}>
-          Offsite copy…
-        </Button>
+        </div>
+        {offsite?.enabled && <ConfigurationLine offsite={offsite} time={time} />}
       </dd>
       {open && (
         <OffsiteDialog
@@ -73,6 +78,17 @@ export function OffsiteFact({ offsite, onChanged }: { offsite: OffsiteStatus | n
         />
       )}
     </>
+  );
+}
+
+/** The server configuration's copy, under the offsite line (it has no row among the repositories). */
+function ConfigurationLine({ offsite, time }: { offsite: OffsiteStatus; time: (iso: string) => string }) {
+  const state = offsite.perRepository.find((r) => r.kind === 'configuration');
+  if (!state) return null;
+  return (
+    <span className={state.alert ? 'repo-offsite alert' : 'repo-offsite'} data-testid="configuration-offsite">
+      {offsiteCopyName(state)}: {offsiteCopyState(offsite, state, time)}
+    </span>
   );
 }
 
