@@ -151,6 +151,8 @@ async function main() {
   await server.start();
   const repo = server.store.create('Bench');
   generate(repo, SIZE_MB);
+  // The checkpointer's worker may be copying the WAL: a TRUNCATE beside it would find it busy.
+  await server.store.checkpoints.idle();
   repo.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   const dbFile = server.store.pathOf('Bench');
   const dbBytes = fs.statSync(dbFile).size;
@@ -300,6 +302,7 @@ async function main() {
   for (const name of runNames) {
     const r = server.store.create(name);
     generate(r, SIZE_MB / RUN_OF);
+    await server.store.checkpoints.idle(); // the checkpointer would make a TRUNCATE beside it busy
     r.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
   let runVerifying = 0;

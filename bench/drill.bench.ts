@@ -166,6 +166,7 @@ async function main() {
       content: randomBytes(3000).toString('base64'),
       updatedBy: 'bench',
     });
+  await server.store.checkpoints.idle(); // the checkpointer would make a TRUNCATE beside it busy
   repo.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   const dbFile = server.store.pathOf('Bench');
   console.log(

@@ -49,6 +49,7 @@ async function main() {
       updatedBy: 'bench',
     });
   for (let i = 0; i < 1000; i++) repo.put({ path: `small/${i}`, kind: 'data', content: 'x', updatedBy: 'b' });
+  await store.checkpoints.idle(); // the checkpointer would make a TRUNCATE beside it busy
   repo.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   const file = store.pathOf('Large');
   console.log(

@@ -128,6 +128,7 @@ async function generate(dataDir: string, bytes: number) {
     }
   }
   if (batch.length) repo.putAll(batch);
+  await server.store.checkpoints.idle(); // the checkpointer would make a TRUNCATE beside it busy
   repo.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   const facts = {
     id: repo.id,

@@ -226,7 +226,6 @@ export class WalCheckpointer {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(workerSource, { eval: true, workerData: { shared: this.done.buffer } });
-    worker.unref();
     worker.on('message', (answer: Answer) => this.ended(answer));
     const lost = () => {
       // The worker died (it should not): what it ran counts as failed, and the next request starts another.
@@ -240,6 +239,8 @@ export class WalCheckpointer {
     };
     worker.on('error', lost);
     worker.on('exit', lost);
+    // After the listeners: adding a 'message' listener refs the worker again (a bench never exited).
+    worker.unref();
     this.worker = worker;
     return worker;
   }
