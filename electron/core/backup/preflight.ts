@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { AppFailure } from '../../shared/result';
 import type { RepositoryStore } from '../storage/repository-store';
@@ -17,14 +16,16 @@ export const PROBE_NAME = '.repo-server-write-test';
 const mb = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024)} MB`;
 
 /**
- * What one repository's archive may take on the target: its database files, plus a margin for the
- * manifest (an archive of data that does not compress is as large as its snapshot).
+ * What one repository's archive may take on the target: the database as the snapshot copies it (its
+ * pages as of now, WAL included), plus a margin for the manifest (an archive of data that does not
+ * compress is as large as its snapshot). Not the files' sizes: with checkpoints in a worker the same
+ * pages sit in the main file and in a WAL not yet reused, and counting both refused backups that fit.
  */
 export function estimateArchiveBytes(store: RepositoryStore, repository: string): number {
-  const file = store.pathOf(repository);
-  let total = 0;
-  for (const f of [file, `${file}-wal`]) total += fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
-  return Math.ceil(total * 1.1) + 1024 * 1024;
+  const { db } = store.open(repository);
+  const pages = (db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+  const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+  return Math.ceil(pages * pageSize * 1.1) + 1024 * 1024;
 }
 
 /** Throws an AppFailure (NOT_WRITABLE, NO_SPACE, NOT_RESPONDING) a person can act on. */
