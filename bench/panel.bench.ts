@@ -32,6 +32,8 @@ const { values } = parseArgs({
     renders: { type: 'string', default: '5' },
     // Keeps the browser's CPU profile of one first render and the updates in this file (DevTools format).
     profile: { type: 'string' },
+    // Saves the large panel at 1280×800 and 900×650 in this folder (to look at, e.g. a long table).
+    screenshots: { type: 'string' },
   },
 });
 const REPOSITORIES = Number(values.repositories);
@@ -97,7 +99,8 @@ const PAGE_SCRIPT = `
     const table = document.querySelector('[role="grid"][aria-label="' + label + '"], table[aria-label="' + label + '"]');
     if (!table) return -1;
     const count = Number(table.getAttribute('aria-rowcount'));
-    const bodyRows = table.querySelectorAll('tbody [role="row"], tbody tr, [role="rowgroup"]:not(:first-child) [role="row"]').length;
+    // A body row is one without column headers (a long table's rows are divs, not a tbody's).
+    const bodyRows = [...table.querySelectorAll('[role="row"], tr')].filter((r) => !r.querySelector('[role="columnheader"], th')).length;
     // A virtualised table says its total in aria-rowcount (the header row included) and renders a part.
     return count > 0 ? (bodyRows > 0 ? count - 1 : 0) : bodyRows;
   };
@@ -113,18 +116,25 @@ const PAGE_SCRIPT = `
     const observer = new MutationObserver(check);
     observer.observe(document, { childList: true, subtree: true, characterData: true });
   });
-  /** The wall-clock time when an element with exactly this text appears in the page. */
-  window.__appears = (text) => new Promise((resolve) => {
+  /**
+   * The wall-clock time when an element with exactly this text appears in the page, or when the table
+   * says it has one row more (a long table renders only the rows in view: a row added out of view is
+   * there once its aria-rowcount counts it).
+   */
+  window.__appears = (text, label) => new Promise((resolve) => {
     const found = () => [...document.querySelectorAll('strong, [role="rowheader"], td, th')].some((e) => e.textContent === text);
+    const rowsBefore = rowsOf(label);
+    const done = () => {
+      observer.disconnect();
+      resolve(performance.timeOrigin + performance.now());
+    };
     const observer = new MutationObserver((mutations) => {
+      if (rowsOf(label) > rowsBefore) return done();
       for (const m of mutations) for (const n of m.addedNodes) {
-        if (n.textContent && n.textContent.includes(text) && found()) {
-          observer.disconnect();
-          return resolve(performance.timeOrigin + performance.now());
-        }
+        if (n.textContent && n.textContent.includes(text) && found()) return done();
       }
     });
-    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['aria-rowcount'] });
   });
 `;
 
@@ -154,10 +164,17 @@ async function openPanel(page: Page, url: string, want: object) {
 }
 
 /** One live update: `act` starts it; returns end-to-end and in-page times in ms. */
-async function liveUpdate(page: Page, text: string, event: string, act: () => Promise<unknown>) {
+async function liveUpdate(
+  page: Page,
+  text: string,
+  table: string,
+  event: string,
+  act: () => Promise<unknown>,
+) {
   const appears = page.evaluate(
-    (t) => (globalThis as unknown as { __appears(t: string): Promise<number> }).__appears(t),
-    text,
+    ([t, label]) =>
+      (globalThis as unknown as { __appears(t: string, label: string): Promise<number> }).__appears(t, label),
+    [text, table] as const,
   );
   await page.evaluate(() => ((globalThis as unknown as { __arrivals: unknown[] }).__arrivals.length = 0));
   const t0 = wallNow();
@@ -191,6 +208,19 @@ async function measure(repositories: number, clients: number, history: number): 
       page = await context.newPage();
       renders.push(await openPanel(page, server.url, want));
     }
+    if (values.screenshots && repositories > 1) {
+      fs.mkdirSync(values.screenshots, { recursive: true });
+      for (const [width, height] of [
+        [1280, 800],
+        [900, 650],
+      ] as const) {
+        await page.setViewportSize({ width, height });
+        const file = path.join(values.screenshots, `panel-${repositories}-${width}x${height}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        console.log(`  screenshot: ${file}`);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
     const cdp = values.profile && repositories > 0 ? await context.newCDPSession(page) : null;
     if (cdp) {
       await cdp.send('Profiler.enable');
@@ -212,13 +242,13 @@ async function measure(repositories: number, clients: number, history: number): 
     };
     for (let k = 0; k < UPDATES; k++) {
       const label = `live ${k + 1}`;
-      const c = await liveUpdate(page, label, 'clientsChanged', async () =>
+      const c = await liveUpdate(page, label, 'Connected clients', 'clientsChanged', async () =>
         sockets.push(await connectClient(server, name(k % repositories), label)),
       );
       m.clientEndToEnd.push(c.endToEnd);
       m.clientInPage.push(c.inPage);
       const repo = `AAA live ${k + 1}`;
-      const r = await liveUpdate(page, repo, 'repositoriesChanged', () =>
+      const r = await liveUpdate(page, repo, 'Repositories', 'repositoriesChanged', () =>
         fetch(`${server.origin}/api/createRepository`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
