@@ -31,6 +31,10 @@ test('killed while the panel is open: one banner within seconds, every action of
   await page.goto(server.url);
   const table = repositoriesTable(page);
   await expect(rowNamed(table, 'Before')).toBeVisible();
+  // The whole panel is loaded before the kill (on a slow CI machine the server's status once was still
+  // on its way, and a panel that never heard it cannot offer "Stop server").
+  await expect(page.getByRole('button', { name: 'Stop server', exact: true })).toBeEnabled();
+  await expect(page.getByTestId('server-info')).toContainText(server.dataDir);
   const banner = page.getByTestId('connection-banner');
   await expect(banner).toHaveCount(0);
 
