@@ -187,7 +187,6 @@ describe('the tray', () => {
       perRepository: [
         {
           name: 'Sales',
-          kind: 'repository',
           lastCopiedAt: localIso(2026, 11, 23, 22, 4),
           checkedBy: 'remote-command',
           pending: 0,
@@ -222,10 +221,9 @@ describe('the tray', () => {
         lastError: { code: 'UNREACHABLE', message: 'connect ECONNREFUSED 192.0.2.7:22' },
         nextAttemptAt: localIso(2026, 11, 24, 10, 0),
         perRepository: [
-          { name: 'Sales', kind: 'repository', lastCopiedAt: null, checkedBy: null, pending: 2, alert: true },
+          { name: 'Sales', lastCopiedAt: null, checkedBy: null, pending: 2, alert: true },
           {
             name: 'Billing',
-            kind: 'repository',
             lastCopiedAt: null,
             checkedBy: null,
             pending: 0,

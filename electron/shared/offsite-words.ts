@@ -1,4 +1,5 @@
 import type { OffsiteRepositoryState, OffsiteStatus } from './contract/offsite';
+import { CONFIG_ARCHIVE_NAME } from './contract/recovery';
 
 // How offsite copies read for people, in one line: the status panel, the alert, and any other host's
 // status (the CLI). "offsite: copied 12:31, checked" / "3 copies pending, host unreachable since 10:02".
@@ -18,9 +19,16 @@ export const OFFSITE_REASON_WORDS: Record<string, string> = {
 export const reasonWords = (code: string | undefined) =>
   (code && OFFSITE_REASON_WORDS[code]) || 'copies failing';
 
+/** What an offsite copy is of: a repository's backup, or the server's configuration backup. */
+export type OffsiteCopyKind = 'repository' | 'configuration';
+
+/** A copy's name says what it copies: '@' is never in a repository's name. */
+export const copyKindOf = (name: string): OffsiteCopyKind =>
+  name === CONFIG_ARCHIVE_NAME ? 'configuration' : 'repository';
+
 /** What a copy is of, as a person reads it: the repository's name, or "Server configuration". */
-export const offsiteCopyName = (state: Pick<OffsiteRepositoryState, 'name' | 'kind'>) =>
-  state.kind === 'configuration' ? 'Server configuration' : state.name;
+export const offsiteCopyName = (state: Pick<OffsiteRepositoryState, 'name'>) =>
+  copyKindOf(state.name) === 'configuration' ? 'Server configuration' : state.name;
 
 /** The names of the copies pending longer than the alert threshold. */
 export const lateCopyNames = (status: OffsiteStatus) =>
@@ -38,7 +46,7 @@ export function offsiteSummary(status: OffsiteStatus, time: TimeWords): string {
   if (status.current && status.current.phase === 'uploading' && status.current.bytesTotal > 0) {
     const percent = Math.floor((100 * status.current.bytesDone) / status.current.bytesTotal);
     return (
-      `copying ${offsiteCopyName({ name: status.current.repository, kind: status.current.kind })}, ${percent} %` +
+      `copying ${offsiteCopyName({ name: status.current.repository })}, ${percent} %` +
       (status.pending > 1 ? `; ${copies(status.pending)} pending` : '')
     );
   }

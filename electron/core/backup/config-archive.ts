@@ -30,8 +30,6 @@ import {
 // built in memory and read whole — never more than MAX_CONFIG_ARCHIVE_BYTES — and every byte of it is
 // checked like any archive's: entry names, sizes and SHA-256 against the manifest, then both schemas.
 
-/** The name a configuration archive's file starts with; '@' is never in a repository's name. */
-export const CONFIG_ARCHIVE_NAME = '@server-configuration';
 /** Far above any real configuration (10,000 repositories are under 2 MB), far below harm. */
 export const MAX_CONFIG_ARCHIVE_BYTES = 8 * 1024 * 1024;
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backupWorld } from '../schedule/test-support';
 import { openArchive } from './archive-reader';
-import { CONFIG_ARCHIVE_NAME, readConfigArchive } from './config-archive';
+import { CONFIG_ARCHIVE_NAME } from '../../shared/contract/recovery';
+import { readConfigArchive } from './config-archive';
 import { agentIo } from './test-support';
 
 // Whole-server backup (ARCHITECTURE §6): every run of the configured backup also writes the server's

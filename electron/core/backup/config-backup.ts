@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { Trigger } from '../../shared/contract/archives';
-import type { ServerConfiguration } from '../../shared/contract/recovery';
+import { CONFIG_ARCHIVE_NAME, type ServerConfiguration } from '../../shared/contract/recovery';
 import { isAppFailure } from '../../shared/result';
 import { SETTINGS_VERSION } from '../../shared/settings-schema';
 import type { AppInfo } from '../app-info';
 import type { Clock } from '../clock';
 import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
-import { CONFIG_ARCHIVE_NAME, readConfigArchive, writeConfigArchive } from './config-archive';
+import { readConfigArchive, writeConfigArchive } from './config-archive';
 import type { AgentLauncher } from './fs-agent';
 import type { BackupHistory } from './history';
 import { freeArchiveName } from './preflight';

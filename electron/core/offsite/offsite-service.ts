@@ -9,7 +9,7 @@ import type {
 import { formatSize } from '../../shared/format-size';
 import { AppFailure, isAppFailure } from '../../shared/result';
 import { OffsiteSettings, type OffsiteSettings as OffsiteSettingsType } from '../../shared/settings-schema';
-import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
+import { CONFIG_ARCHIVE_NAME } from '../../shared/contract/recovery';
 import type { VerifiedConfiguration } from '../backup/config-backup';
 import type { AgentLauncher } from '../backup/fs-agent';
 import { TargetFs } from '../backup/target-fs';

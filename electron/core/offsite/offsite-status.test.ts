@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  copyKindOf,
   lateCopyNames,
   offsiteCopyName,
   offsiteRepositoryLine,
   offsiteSummary,
 } from '../../shared/offsite-words';
-import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
+import { CONFIG_ARCHIVE_NAME } from '../../shared/contract/recovery';
 import { OffsiteSettings } from '../../shared/settings-schema';
 import type { CopyRow } from './copy-queue';
 import { buildOffsiteStatus } from './offsite-status';
@@ -101,7 +102,6 @@ describe('offsite status', () => {
       lastCopied: new Map(),
       current: {
         repository: CONFIG_ARCHIVE_NAME,
-        kind: 'configuration',
         phase: 'uploading',
         bytesDone: 1,
         bytesTotal: 4,
@@ -109,7 +109,7 @@ describe('offsite status', () => {
       failingSince: null,
       lastError: null,
     });
-    expect(s.perRepository.map((r) => [r.name, r.kind, r.pending, r.alert])).toEqual([
+    expect(s.perRepository.map((r) => [r.name, copyKindOf(r.name), r.pending, r.alert])).toEqual([
       ['Orders', 'repository', 0, false],
       ['Zeta', 'repository', 1, false],
       [CONFIG_ARCHIVE_NAME, 'configuration', 1, true],

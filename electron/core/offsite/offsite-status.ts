@@ -1,18 +1,14 @@
-import type { OffsiteCopyKind, OffsiteStatus } from '../../shared/contract/offsite';
+import type { OffsiteStatus } from '../../shared/contract/offsite';
 import { repositoryKey } from '../../shared/repository-name';
 import type { OffsiteSettings } from '../../shared/settings-schema';
-import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
+import { CONFIG_ARCHIVE_NAME } from '../../shared/contract/recovery';
 import { toLocalIso } from '../clock';
 import type { CopyRow } from './copy-queue';
 
 // Offsite copies at a glance: per repository the newest checked copy and what waits; a copy pending
 // longer than `alertAfterHours` is an alert, like an overdue backup. The server's configuration archive
-// has its line too, last, with kind "configuration". The words are the UI's and the CLI's
-// (shared/offsite-words.ts); this is the state they are made from.
-
-/** A queue row's name says what it copies: '@' is never in a repository's name. */
-export const copyKindOf = (name: string): OffsiteCopyKind =>
-  name === CONFIG_ARCHIVE_NAME ? 'configuration' : 'repository';
+// has its line too, last, under its name CONFIG_ARCHIVE_NAME (`copyKindOf` tells it apart). The words are
+// the UI's and the CLI's (shared/offsite-words.ts); this is the state they are made from.
 
 export interface OffsiteStatusInputs {
   now: number;
@@ -72,7 +68,6 @@ export function buildOffsiteStatus(inputs: OffsiteStatusInputs): OffsiteStatus {
         const last = lastCopiedOf(name);
         return {
           name,
-          kind: copyKindOf(name),
           lastCopiedAt: last?.copiedAt ? toLocalIso(last.copiedAt) : null,
           checkedBy: last?.checkedBy ?? null,
           pending: mine.length,

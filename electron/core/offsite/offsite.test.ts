@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
+import { CONFIG_ARCHIVE_NAME } from '../../shared/contract/recovery';
 import { offsiteWorlds, sha256 } from './testing/offsite-world';
 
 // Offsite copies against a real OpenSSH server (testing/sshd.ts) on loopback.
@@ -73,14 +73,12 @@ describe('offsite copies over SFTP', () => {
     expect(status.perRepository).toEqual([
       expect.objectContaining({
         name: 'Alpha',
-        kind: 'repository',
         pending: 0,
         checkedBy: 'remote-command',
         alert: false,
       }),
       expect.objectContaining({
         name: CONFIG_ARCHIVE_NAME,
-        kind: 'configuration',
         pending: 0,
         checkedBy: 'remote-command',
         alert: false,

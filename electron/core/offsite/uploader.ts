@@ -9,7 +9,6 @@ import { TargetFs } from '../backup/target-fs';
 import type { Clock, TimerHandle } from '../clock';
 import type { CopyQueue, CopyRow } from './copy-queue';
 import type { OffsiteDestination, OffsiteSession } from './destination';
-import { copyKindOf } from './offsite-status';
 import { applyRemoteRetention } from './remote-retention';
 
 // The uploader works through the offsite queue, one copy at a time, apart from the backups: a pending
@@ -188,7 +187,6 @@ export class OffsiteUploader {
     try {
       this.current = {
         repository: due[0]!.repository,
-        kind: copyKindOf(due[0]!.repository),
         phase: 'connecting',
         bytesDone: 0,
         bytesTotal: 0,
@@ -282,7 +280,6 @@ export class OffsiteUploader {
     const progress = (phase: NonNullable<OffsiteStatus['current']>['phase'], bytesDone: number) => {
       this.current = {
         repository: row.repository,
-        kind: copyKindOf(row.repository),
         phase,
         bytesDone,
         bytesTotal: row.sizeBytes,
@@ -425,7 +422,6 @@ export class OffsiteUploader {
   private async retention(session: OffsiteSession, row: CopyRow, settings: OffsiteSettings): Promise<void> {
     this.current = {
       repository: row.repository,
-      kind: copyKindOf(row.repository),
       phase: 'retention',
       bytesDone: 0,
       bytesTotal: 0,

@@ -13,7 +13,7 @@ import { ServerDb } from '../storage';
 import { FakeClock } from '../testing/fake-clock';
 import type { BackupSettings } from '../../shared/settings-schema';
 import { AutoBackup } from './auto-backup';
-import { CONFIG_ARCHIVE_NAME } from '../backup/config-archive';
+import { CONFIG_ARCHIVE_NAME } from '../../shared/contract/recovery';
 import { MemorySchedulerState } from './backup-scheduler';
 
 export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));

@@ -37,16 +37,14 @@ const offsite: OffsiteStatus = {
   perRepository: [
     {
       name: 'Alpha',
-      kind: 'repository',
       lastCopiedAt: '2026-12-02T09:31:00.000+00:00',
       checkedBy: 'remote-command',
       pending: 0,
       alert: false,
     },
-    { name: 'Beta', kind: 'repository', lastCopiedAt: null, checkedBy: null, pending: 2, alert: false },
+    { name: 'Beta', lastCopiedAt: null, checkedBy: null, pending: 2, alert: false },
     {
       name: '@server-configuration',
-      kind: 'configuration',
       lastCopiedAt: '2026-12-02T09:32:00.000+00:00',
       checkedBy: 'remote-command',
       pending: 0,

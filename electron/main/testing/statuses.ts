@@ -70,8 +70,8 @@ export function offsiteStatus(patch: Partial<OffsiteStatus> = {}): OffsiteStatus
     alertAfterHours: 24,
     current: null,
     perRepository: [
-      { name: 'Sales', kind: 'repository', lastCopiedAt: null, checkedBy: null, pending: 0, alert: false },
-      { name: 'Billing', kind: 'repository', lastCopiedAt: null, checkedBy: null, pending: 0, alert: false },
+      { name: 'Sales', lastCopiedAt: null, checkedBy: null, pending: 0, alert: false },
+      { name: 'Billing', lastCopiedAt: null, checkedBy: null, pending: 0, alert: false },
     ],
     ...patch,
   });

@@ -81,14 +81,12 @@ export const OffsiteCopy = z.object({
 });
 export type OffsiteCopy = z.infer<typeof OffsiteCopy>;
 
-/** What an offsite copy is of: a repository's backup, or the server's configuration backup. */
-export const OffsiteCopyKind = z.enum(['repository', 'configuration']);
-export type OffsiteCopyKind = z.infer<typeof OffsiteCopyKind>;
-
 export const OffsiteRepositoryState = z.object({
-  /** The repository's name; for the configuration, the name its archives start with (not for people). */
+  /**
+   * The repository's name; for the configuration, CONFIG_ARCHIVE_NAME, the name its archives start with
+   * (not for people: `copyKindOf` and `offsiteCopyName` in shared/offsite-words.ts tell which it is).
+   */
   name: z.string(),
-  kind: OffsiteCopyKind,
   /** ISO 8601 of the newest copy that reached the server and was checked there. */
   lastCopiedAt: z.string().nullable(),
   checkedBy: z.enum(['remote-command', 'read-back']).nullable(),
@@ -114,8 +112,8 @@ export const OffsiteStatus = z.object({
   /** The copy going on now. */
   current: z
     .object({
+      /** As `name` in OffsiteRepositoryState: a repository's name or CONFIG_ARCHIVE_NAME. */
       repository: z.string(),
-      kind: OffsiteCopyKind,
       phase: z.enum(['connecting', 'uploading', 'checking', 'retention']),
       bytesDone: z.number().nonnegative(),
       bytesTotal: z.number().nonnegative(),

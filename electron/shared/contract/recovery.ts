@@ -22,6 +22,9 @@ export const CONFIGURATION_LEFT_OUT = [
 /** The configuration's own entry in a configuration archive. */
 export const CONFIGURATION_ENTRY = 'configuration.json';
 
+/** The name a configuration archive's file starts with; '@' is never in a repository's name. */
+export const CONFIG_ARCHIVE_NAME = '@server-configuration';
+
 /** A server's id as its backups' manifests carry it (RepositoryStore.serverId). */
 export const ServerId = z
   .string()

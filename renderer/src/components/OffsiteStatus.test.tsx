@@ -31,8 +31,8 @@ const offsite = (alert: boolean): OffsiteStatus => ({
   alertAfterHours: 24,
   current: null,
   perRepository: [
-    { name: 'Orders', kind: 'repository', lastCopiedAt: null, checkedBy: null, pending: 1, alert },
-    { name: 'Billing', kind: 'repository', lastCopiedAt: null, checkedBy: null, pending: 1, alert: false },
+    { name: 'Orders', lastCopiedAt: null, checkedBy: null, pending: 1, alert },
+    { name: 'Billing', lastCopiedAt: null, checkedBy: null, pending: 1, alert: false },
   ],
 });
 

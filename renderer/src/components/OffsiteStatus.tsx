@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { OffsiteStatus } from '../../../electron/shared/contract/offsite';
 import {
+  copyKindOf,
   lateCopyNames,
   offsiteCopyName,
   offsiteCopyState,
@@ -83,7 +84,7 @@ export function OffsiteFact({ offsite, onChanged }: { offsite: OffsiteStatus | n
 
 /** The server configuration's copy, under the offsite line (it has no row among the repositories). */
 function ConfigurationLine({ offsite, time }: { offsite: OffsiteStatus; time: (iso: string) => string }) {
-  const state = offsite.perRepository.find((r) => r.kind === 'configuration');
+  const state = offsite.perRepository.find((r) => copyKindOf(r.name) === 'configuration');
   if (!state) return null;
   return (
     <span className={state.alert ? 'repo-offsite alert' : 'repo-offsite'} data-testid="configuration-offsite">

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { OffsiteStatus } from '../../../shared/contract/offsite';
-import { CONFIG_ARCHIVE_NAME } from '../../backup/config-archive';
+import { CONFIG_ARCHIVE_NAME } from '../../../shared/contract/recovery';
 import type { OffsiteSettings } from '../../../shared/settings-schema';
 import Conf from 'conf';
 import { createServer, type RepoServer } from '../../create-server';
