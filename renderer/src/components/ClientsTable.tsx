@@ -7,6 +7,7 @@ import type { Live } from '../state/live';
 import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo, TimeWhen } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
+import { LongTable, longTableClass } from './LongTable';
 
 /** Who is connected, to what, since when; Disconnect shows its error in the row. */
 export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
@@ -42,59 +43,65 @@ export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
       <LiveContent live={clients} what="the connected clients">
         {() => (
           <NowProvider>
-            <Table aria-label="Connected clients" className="table">
-              <TableHeader>
-                <Column isRowHeader>Client</Column>
-                <Column>Address</Column>
-                <Column>Repository</Column>
-                <Column>Connected</Column>
-                <Column>Last activity</Column>
-                <Column className="num">Operations</Column>
-                <Column>
-                  <span className="visually-hidden">Actions</span>
-                </Column>
-              </TableHeader>
-              <TableBody
-                items={items}
-                dependencies={[connected]}
-                renderEmptyState={() => <p className="empty">No client is connected.</p>}
-              >
-                {(c) => (
-                  <Row id={c.id} className="row" textValue={c.label}>
-                    <Cell>
-                      <strong>{c.label}</strong>
-                      {c.rowError && (
-                        <span role="alert" className="cell-error">
-                          {' '}
-                          {c.rowError}
-                        </span>
-                      )}
-                    </Cell>
-                    <Cell>
-                      <code>{c.address}</code>
-                    </Cell>
-                    <Cell>{c.repository}</Cell>
-                    <Cell>
-                      <TimeWhen at={c.connectedSince} />
-                    </Cell>
-                    <Cell>
-                      <TimeAgo at={c.lastActivity} />
-                    </Cell>
-                    <Cell className="num">{c.operations}</Cell>
-                    <Cell>
-                      <Button
-                        className="button small"
-                        aria-label={`Disconnect ${c.label}`}
-                        isDisabled={c.pending || !connected}
-                        onPress={() => void disconnect(c)}
-                      >
-                        Disconnect
-                      </Button>
-                    </Cell>
-                  </Row>
-                )}
-              </TableBody>
-            </Table>
+            <LongTable rows={items.length}>
+              <Table aria-label="Connected clients" className={longTableClass(items.length)}>
+                <TableHeader>
+                  <Column isRowHeader width="1.2fr">
+                    Client
+                  </Column>
+                  <Column width="1.4fr">Address</Column>
+                  <Column width="1.2fr">Repository</Column>
+                  <Column width="1fr">Connected</Column>
+                  <Column width="1fr">Last activity</Column>
+                  <Column className="num" width="0.8fr" minWidth={100}>
+                    Operations
+                  </Column>
+                  <Column width={120}>
+                    <span className="visually-hidden">Actions</span>
+                  </Column>
+                </TableHeader>
+                <TableBody
+                  items={items}
+                  dependencies={[connected]}
+                  renderEmptyState={() => <p className="empty">No client is connected.</p>}
+                >
+                  {(c) => (
+                    <Row id={c.id} className="row" textValue={c.label}>
+                      <Cell>
+                        <strong>{c.label}</strong>
+                        {c.rowError && (
+                          <span role="alert" className="cell-error">
+                            {' '}
+                            {c.rowError}
+                          </span>
+                        )}
+                      </Cell>
+                      <Cell>
+                        <code>{c.address}</code>
+                      </Cell>
+                      <Cell>{c.repository}</Cell>
+                      <Cell>
+                        <TimeWhen at={c.connectedSince} />
+                      </Cell>
+                      <Cell>
+                        <TimeAgo at={c.lastActivity} />
+                      </Cell>
+                      <Cell className="num">{c.operations}</Cell>
+                      <Cell>
+                        <Button
+                          className="button small"
+                          aria-label={`Disconnect ${c.label}`}
+                          isDisabled={c.pending || !connected}
+                          onPress={() => void disconnect(c)}
+                        >
+                          Disconnect
+                        </Button>
+                      </Cell>
+                    </Row>
+                  )}
+                </TableBody>
+              </Table>
+            </LongTable>
           </NowProvider>
         )}
       </LiveContent>

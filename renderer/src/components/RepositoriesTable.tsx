@@ -17,6 +17,7 @@ import type { Live } from '../state/live';
 import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
+import { LongTable, longTableClass } from './LongTable';
 
 interface RepositoriesTableProps {
   repositories: Live<RepositorySummary[]>;
@@ -60,79 +61,93 @@ export function RepositoriesTable({
       <LiveContent live={repositories} what="the repositories">
         {() => (
           <NowProvider>
-            <Table
-              aria-label="Repositories"
-              className="table"
-              selectionMode="single"
-              selectionBehavior="replace"
-              selectedKeys={selected ? [selected] : []}
-              onSelectionChange={(keys: Selection) => {
-                const key = keys === 'all' ? null : ([...keys][0] ?? null);
-                onSelect(key === null ? null : String(key));
-              }}
-              onRowAction={(key) => onOpen(String(key))}
-            >
-              <TableHeader>
-                <Column isRowHeader>Name</Column>
-                <Column className="num">Size</Column>
-                <Column className="num">Items</Column>
-                <Column className="num">Clients</Column>
-                <Column>Auto-backup</Column>
-                <Column>Last backup</Column>
-              </TableHeader>
-              <TableBody
-                items={items}
-                renderEmptyState={() => (
-                  <div className="empty">
-                    <p>No repositories yet. Use Add to create one.</p>
-                    {onRecover && (
-                      <p>
-                        Setting up this server again?{' '}
-                        <Button className="button small" onPress={onRecover}>
-                          Recover from a backup folder…
-                        </Button>
-                      </p>
-                    )}
-                  </div>
-                )}
-              >
-                {(r) => {
-                  const last = r.last;
-                  return (
-                    <Row id={r.name} className="row" textValue={r.name}>
-                      <Cell>
-                        <strong>{r.name}</strong>
-                      </Cell>
-                      <Cell className="num">{formatSize(r.sizeBytes)}</Cell>
-                      <Cell className="num">{r.itemCount}</Cell>
-                      <Cell className="num">{r.connectedClients}</Cell>
-                      <Cell>{r.included ? 'Included' : <span className="muted">Not included</span>}</Cell>
-                      <Cell>
-                        {r.overdue && <span className="badge failed">Overdue</span>}{' '}
-                        {!last ? (
-                          <span className="muted">Never</span>
-                        ) : (
-                          <span title={last.error ?? last.file ?? undefined}>
-                            <span
-                              className={`badge ${last.status === 'ok' ? 'ok' : last.status === 'failed' ? 'failed' : 'muted'}`}
-                            >
-                              {last.status === 'ok' ? 'OK' : last.status === 'failed' ? 'Failed' : 'Skipped'}
-                            </span>{' '}
-                            <TimeAgo at={last.at} />
-                            {last.status === 'ok' &&
-                              last.sizeBytes !== null &&
-                              `, ${formatSize(last.sizeBytes)}`}
-                            {last.status !== 'ok' && last.error && (
-                              <span className="cell-error"> {last.error}</span>
-                            )}
-                          </span>
-                        )}
-                      </Cell>
-                    </Row>
-                  );
+            <LongTable rows={items.length}>
+              <Table
+                aria-label="Repositories"
+                className={longTableClass(items.length)}
+                selectionMode="single"
+                selectionBehavior="replace"
+                selectedKeys={selected ? [selected] : []}
+                onSelectionChange={(keys: Selection) => {
+                  const key = keys === 'all' ? null : ([...keys][0] ?? null);
+                  onSelect(key === null ? null : String(key));
                 }}
-              </TableBody>
-            </Table>
+                onRowAction={(key) => onOpen(String(key))}
+              >
+                <TableHeader>
+                  <Column isRowHeader width="2fr">
+                    Name
+                  </Column>
+                  <Column className="num" width="1fr">
+                    Size
+                  </Column>
+                  <Column className="num" width="0.7fr">
+                    Items
+                  </Column>
+                  <Column className="num" width="0.7fr">
+                    Clients
+                  </Column>
+                  <Column width="1fr">Auto-backup</Column>
+                  <Column width="2fr">Last backup</Column>
+                </TableHeader>
+                <TableBody
+                  items={items}
+                  renderEmptyState={() => (
+                    <div className="empty">
+                      <p>No repositories yet. Use Add to create one.</p>
+                      {onRecover && (
+                        <p>
+                          Setting up this server again?{' '}
+                          <Button className="button small" onPress={onRecover}>
+                            Recover from a backup folder…
+                          </Button>
+                        </p>
+                      )}
+                    </div>
+                  )}
+                >
+                  {(r) => {
+                    const last = r.last;
+                    return (
+                      <Row id={r.name} className="row" textValue={r.name}>
+                        <Cell>
+                          <strong>{r.name}</strong>
+                        </Cell>
+                        <Cell className="num">{formatSize(r.sizeBytes)}</Cell>
+                        <Cell className="num">{r.itemCount}</Cell>
+                        <Cell className="num">{r.connectedClients}</Cell>
+                        <Cell>{r.included ? 'Included' : <span className="muted">Not included</span>}</Cell>
+                        <Cell>
+                          {r.overdue && <span className="badge failed">Overdue</span>}{' '}
+                          {!last ? (
+                            <span className="muted">Never</span>
+                          ) : (
+                            <span title={last.error ?? last.file ?? undefined}>
+                              <span
+                                className={`badge ${last.status === 'ok' ? 'ok' : last.status === 'failed' ? 'failed' : 'muted'}`}
+                              >
+                                {last.status === 'ok'
+                                  ? 'OK'
+                                  : last.status === 'failed'
+                                    ? 'Failed'
+                                    : 'Skipped'}
+                              </span>{' '}
+                              <TimeAgo at={last.at} />
+                              {last.status === 'ok' &&
+                                last.sizeBytes !== null &&
+                                `, ${formatSize(last.sizeBytes)}`}
+                              {last.status !== 'ok' && last.error && (
+                                <span className="cell-error"> {last.error}</span>
+                              )}
+                            </span>
+                          )}
+                        </Cell>
+                      </Row>
+                    );
+                  }}
+                </TableBody>
+              </Table>
+            </LongTable>
           </NowProvider>
         )}
       </LiveContent>
