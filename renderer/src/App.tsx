@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from './api/context';
 import { BackupAlerts, BackupStatusPanel } from './components/BackupStatusPanel';
 import { ClientsTable } from './components/ClientsTable';
@@ -123,6 +123,17 @@ function ControlPanel() {
     if (dialog === null && (closed || unselected)) keepFocusInThePage();
   }, [dialog, selected]);
 
+  // Stable, so that the memoised tables render again only when their own data changes.
+  const openRename = useCallback(
+    (name: string) => {
+      if (lost) return;
+      setSelected(name);
+      setDialog('rename');
+    },
+    [lost],
+  );
+  const openRecover = useCallback(() => setDialog('recover'), []);
+
   const state = serverStatus.value?.state;
   return (
     <div className={`app ${lost ? 'is-stale' : ''}`}>
@@ -174,12 +185,8 @@ function ControlPanel() {
           backup={backup.value}
           selected={selected}
           onSelect={setSelected}
-          onOpen={(name) => {
-            if (lost) return;
-            setSelected(name);
-            setDialog('rename');
-          }}
-          onRecover={lost ? undefined : () => setDialog('recover')}
+          onOpen={openRename}
+          onRecover={lost ? undefined : openRecover}
         />
         <ClientsTable clients={clients} />
         <HistoryPanel history={history} />

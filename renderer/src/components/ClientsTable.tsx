@@ -1,6 +1,6 @@
 import { Button, Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
 import type { ClientSession } from '../../../electron/shared/contract/clients';
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { useApi } from '../api/context';
 import { useConnected } from '../state/connection';
 import type { Live } from '../state/live';
@@ -10,7 +10,7 @@ import { LiveContent, Panel } from './Panel';
 import { LongTable, longTableClass } from './LongTable';
 
 /** Who is connected, to what, since when; Disconnect shows its error in the row. */
-export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
+export const ClientsTable = memo(function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
   const api = useApi();
   const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
   const [pending, setPending] = useState<string | null>(null);
@@ -107,4 +107,4 @@ export function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
       </LiveContent>
     </Panel>
   );
-}
+});

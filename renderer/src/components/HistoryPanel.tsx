@@ -2,6 +2,7 @@ import { Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-com
 import type { HistoryEntry } from '../../../electron/shared/contract/archives';
 import { formatSize } from '../../../electron/shared/format-size';
 import { formatDuration, formatWhen } from '../format/time';
+import { memo } from 'react';
 import { useNow, type Live } from '../state/live';
 import { LiveContent, Panel } from './Panel';
 
@@ -35,7 +36,7 @@ const STATUS_WORDS: Record<HistoryEntry['status'], string> = {
 };
 
 /** Every recent export, import and backup, newest first. */
-export function HistoryPanel({ history }: { history: Live<HistoryEntry[]> }) {
+export const HistoryPanel = memo(function HistoryPanel({ history }: { history: Live<HistoryEntry[]> }) {
   const now = useNow(30_000);
   return (
     <Panel id="history" title="Recent history">
@@ -84,4 +85,4 @@ export function HistoryPanel({ history }: { history: Live<HistoryEntry[]> }) {
       </LiveContent>
     </Panel>
   );
-}
+});

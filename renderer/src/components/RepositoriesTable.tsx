@@ -10,7 +10,7 @@ import {
 } from 'react-aria-components';
 import type { RepositorySummary } from '../../../electron/shared/contract/repositories';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { formatSize } from '../../../electron/shared/format-size';
 import { repositoryKey } from '../../../electron/shared/repository-name';
 import type { Live } from '../state/live';
@@ -29,7 +29,7 @@ interface RepositoriesTableProps {
   onRecover?: () => void;
 }
 
-export function RepositoriesTable({
+export const RepositoriesTable = memo(function RepositoriesTable({
   repositories,
   backup,
   selected,
@@ -153,4 +153,4 @@ export function RepositoriesTable({
       </LiveContent>
     </Panel>
   );
-}
+});

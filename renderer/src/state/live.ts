@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { EventName, EventPayload, RendererApi } from '../../../electron/shared/contract';
 import type { AppError, Result } from '../../../electron/shared/result';
 import { useApi } from '../api/context';
@@ -62,7 +62,8 @@ export function useLive<T, E extends EventName = never>({ load, events }: LiveOp
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api]);
 
-  return { value, error, reload };
+  // The same object while nothing changed: a panel given it (memo) renders again only when its own data does.
+  return useMemo(() => ({ value, error, reload }), [value, error, reload]);
 }
 
 /**
