@@ -62,6 +62,8 @@ export function alternativeName(name: string, n: number): string {
 export const tempNameOf = (row: Pick<CopyRow, 'localFile' | 'copyId'>) =>
   `${path.basename(row.localFile)}.${row.copyId.replace(/-/g, '').slice(0, 12)}.partial`;
 
+type CopyPhase = NonNullable<OffsiteStatus['current']>['phase'];
+
 export class OffsiteUploader {
   private timer: TimerHandle | null = null;
   private working: Promise<void> | null = null;
@@ -77,6 +79,11 @@ export class OffsiteUploader {
   private lastAnnounced = 0;
 
   constructor(private readonly deps: UploaderDeps) {}
+
+  /** The copy going on now, as the status shows it (bytes only while uploading). */
+  private showCurrent(row: CopyRow, phase: CopyPhase, bytesDone = 0, bytesTotal = 0): void {
+    this.current = { repository: row.repository, phase, bytesDone, bytesTotal };
+  }
 
   private get delays(): number[] {
     return this.deps.retryDelaysMs ?? RETRY_DELAYS_MS;
@@ -185,12 +192,7 @@ export class OffsiteUploader {
     const label = this.deps.label(settings);
     let session: OffsiteSession | null = null;
     try {
-      this.current = {
-        repository: due[0]!.repository,
-        phase: 'connecting',
-        bytesDone: 0,
-        bytesTotal: 0,
-      };
+      this.showCurrent(due[0]!, 'connecting');
       // An attempt begins with the connection: a server that refuses it has been tried.
       this.deps.queue.startAttempt(due[0]!.id, label);
       this.announce(true);
@@ -277,13 +279,8 @@ export class OffsiteUploader {
     const { queue } = this.deps;
     const finalName = path.basename(row.localFile);
     const tempName = tempNameOf(row);
-    const progress = (phase: NonNullable<OffsiteStatus['current']>['phase'], bytesDone: number) => {
-      this.current = {
-        repository: row.repository,
-        phase,
-        bytesDone,
-        bytesTotal: row.sizeBytes,
-      };
+    const progress = (phase: CopyPhase, bytesDone: number) => {
+      this.showCurrent(row, phase, bytesDone, row.sizeBytes);
       this.announce();
     };
     progress('uploading', 0);
@@ -420,12 +417,7 @@ export class OffsiteUploader {
   }
 
   private async retention(session: OffsiteSession, row: CopyRow, settings: OffsiteSettings): Promise<void> {
-    this.current = {
-      repository: row.repository,
-      phase: 'retention',
-      bytesDone: 0,
-      bytesTotal: 0,
-    };
+    this.showCurrent(row, 'retention');
     this.announce(true);
     try {
       const result = await applyRemoteRetention({
