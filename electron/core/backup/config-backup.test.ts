@@ -100,10 +100,11 @@ describe('the server configuration backup', () => {
     expect(fs.readFileSync(foreign, 'utf8')).toBe('not ours');
   });
 
-  it('each archive is handed on once read back, before local retention; a failure there is a warning on a good backup', async () => {
+  it('each archive is handed on once read back, before its history row is finished and before local retention; a failure there is a warning on a good backup', async () => {
     const w = await world();
     w.setBackup({ keepLast: 1 });
-    const seen: Array<{ file: string; serverId: string; inFolder: string[] }> = [];
+    const rowsOf = (file: string) => w.history.list({ limit: 100 }).filter((h) => h.file === file);
+    const seen: Array<{ file: string; serverId: string; inFolder: string[]; row: string[] }> = [];
     let refuse = false;
     w.backups.afterConfigurationVerified = async (archive) => {
       // Read through the job's file agent, as the offsite copy reads it.
@@ -113,6 +114,8 @@ describe('the server configuration backup', () => {
         file: archive.file,
         serverId: archive.serverId,
         inFolder: configArchives(w),
+        // Not finished yet: the row is written once, when the hook's outcome is known.
+        row: rowsOf(archive.file).map((h) => `${h.id} ${h.status}`),
       });
       if (refuse) throw new Error('the offsite queue is unavailable');
     };
@@ -127,22 +130,28 @@ describe('the server configuration backup', () => {
         file: first,
         serverId: w.store.serverId(),
         inFolder: [path.basename(first)],
+        row: [expect.stringMatching(/ running$/)],
       },
       // Before retention: the older archive is still there when the newer one is handed on.
       {
         file: second,
         serverId: w.store.serverId(),
         inFolder: [path.basename(first), path.basename(second)].sort(),
+        row: [expect.stringMatching(/ running$/)],
       },
     ]);
     // Retention ran all the same.
     expect(configArchives(w)).toEqual([path.basename(second)]);
-    const row = w.history.list({ limit: 100 }).find((h) => h.file === second)!;
-    expect(row).toMatchObject({
-      status: 'ok',
-      error:
-        'The configuration backup is verified, but its offsite copy was not queued: the offsite queue is unavailable',
-    });
+    // One row per archive, finished once: ok, and ok with the warning when the hook threw.
+    expect(rowsOf(first)).toEqual([expect.objectContaining({ status: 'ok', error: null })]);
+    expect(rowsOf(second)).toEqual([
+      expect.objectContaining({
+        status: 'ok',
+        sizeBytes: fs.statSync(second).size,
+        error:
+          'The configuration backup is verified, but its offsite copy was not queued: the offsite queue is unavailable',
+      }),
+    ]);
   });
 
   it('a damaged configuration archive is refused naming the problem', async () => {

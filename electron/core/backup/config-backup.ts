@@ -15,9 +15,10 @@ import { applyRetention, type ArchiveInspector } from './retention';
 import { TargetFs } from './target-fs';
 
 // The whole-server part of a backup run (ARCHITECTURE §6): after the repositories, the server's
-// configuration is written beside them as its own small archive, read back to check it, recorded in the
-// history (kind backup, no repository), handed to `afterVerified` (the offsite copy is queued there, as
-// for a repository's archive), and kept by the same retention as the repositories' archives.
+// configuration is written beside them as its own small archive, read back to check it, handed to
+// `afterVerified` (the offsite copy is queued there, as for a repository's archive), recorded in the
+// history once (kind backup, no repository; ok, with a warning if `afterVerified` failed), and kept by
+// the same retention as the repositories' archives.
 
 /** What the configuration archive holds: the settings a recovered server needs, never a secret. */
 export function currentConfiguration(settings: SettingsService, store: RepositoryStore): ServerConfiguration {
@@ -42,8 +43,9 @@ export interface ConfigBackupDeps {
   launcher: AgentLauncher;
   timeoutMs: number;
   /**
-   * After the archive is read back and recorded, before local retention (create-server.ts queues its
-   * offsite copy here). A failure is a warning on the history row: the backup itself is good.
+   * After the archive is read back, before its history row is finished and before local retention
+   * (create-server.ts queues its offsite copy here). A failure is a warning on the history row: the
+   * backup itself is good.
    */
   afterVerified?: (archive: VerifiedConfiguration) => Promise<void>;
 }
@@ -112,23 +114,21 @@ export async function backupConfiguration(
       appInfo: deps.appInfo,
     });
     await readConfigArchive(io, file);
-    deps.history.finish(historyId, { status: 'ok', sizeBytes: written.sizeBytes, file });
+    // The hook's outcome is known before the row is finished, so the row is written once.
     let warning: string | null = null;
-    if (deps.afterVerified) {
-      try {
-        await deps.afterVerified({
-          io,
-          file,
-          sizeBytes: written.sizeBytes,
-          startedAt: written.manifest.startedAt,
-          serverId,
-          historyId,
-        });
-      } catch (error) {
-        warning = `The configuration backup is verified, but its offsite copy was not queued: ${error instanceof Error ? error.message : String(error)}`;
-        deps.history.finish(historyId, { status: 'ok', sizeBytes: written.sizeBytes, file, error: warning });
-      }
+    try {
+      await deps.afterVerified?.({
+        io,
+        file,
+        sizeBytes: written.sizeBytes,
+        startedAt: written.manifest.startedAt,
+        serverId,
+        historyId,
+      });
+    } catch (error) {
+      warning = `The configuration backup is verified, but its offsite copy was not queued: ${error instanceof Error ? error.message : String(error)}`;
     }
+    deps.history.finish(historyId, { status: 'ok', sizeBytes: written.sizeBytes, file, error: warning });
     const { deleted } = await applyRetention({
       io,
       folder,
