@@ -16,16 +16,11 @@ export const PROBE_NAME = '.repo-server-write-test';
 const mb = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024)} MB`;
 
 /**
- * What one repository's archive may take on the target: the database as the snapshot copies it (its
- * pages as of now, WAL included), plus a margin for the manifest (an archive of data that does not
- * compress is as large as its snapshot). Not the files' sizes: with checkpoints in a worker the same
- * pages sit in the main file and in a WAL not yet reused, and counting both refused backups that fit.
+ * What one repository's archive may take on the target: the database as the snapshot copies it, plus a
+ * margin for the manifest (an archive of data that does not compress is as large as its snapshot).
  */
 export function estimateArchiveBytes(store: RepositoryStore, repository: string): number {
-  const { db } = store.open(repository);
-  const pages = (db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
-  const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
-  return Math.ceil(pages * pageSize * 1.1) + 1024 * 1024;
+  return Math.ceil(store.open(repository).databaseBytes() * 1.1) + 1024 * 1024;
 }
 
 /** Throws an AppFailure (NOT_WRITABLE, NO_SPACE, NOT_RESPONDING) a person can act on. */

@@ -55,6 +55,25 @@ describe('RepositoryStore', () => {
     expect(summary!.sizeBytes).toBeGreaterThan(0);
   });
 
+  it("a repository's size is its database once, not its file plus a WAL holding the same pages", () => {
+    const { store } = makeStore();
+    const repo = store.create('Sized');
+    for (let i = 0; i < 40; i++)
+      repo.put({ path: `data/${i}`, kind: 'data', content: 'x'.repeat(8 * 1024), updatedBy: 'alice' });
+    const file = store.pathOf('Sized');
+    const onDisk = fs.statSync(file).size + fs.statSync(file + '-wal').size;
+    // Another connection sees the database as a snapshot copies it.
+    const other = new DatabaseSync(file, { readOnly: true });
+    const pages = (other.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+    const pageSize = (other.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+    other.close();
+    const [summary] = store.list();
+    expect(summary!.sizeBytes).toBe(pages * pageSize);
+    // 40 items of 8 KiB: at least their bytes, and less than the files' sum (the WAL repeats pages).
+    expect(summary!.sizeBytes).toBeGreaterThan(40 * 8 * 1024);
+    expect(summary!.sizeBytes).toBeLessThan(onDisk);
+  });
+
   it('matches names case-insensitively and refuses a duplicate in any case', () => {
     const { store } = makeStore();
     store.create('Payments');

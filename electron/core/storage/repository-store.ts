@@ -32,14 +32,6 @@ function validName(name: string): string {
   return parsed.data;
 }
 
-const fileSize = (file: string) => {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
-  }
-};
-
 // Display order only (equality always goes through repositoryKey): the root collation, not the
 // server's locale, so every machine lists the same order; "Run 2" before "Run 10".
 const displayOrder = new Intl.Collator('und', { sensitivity: 'base', numeric: true });
@@ -158,7 +150,7 @@ export class RepositoryStore {
     return {
       name: repo.name,
       id: repo.id,
-      sizeBytes: fileSize(file) + fileSize(file + '-wal'),
+      sizeBytes: repo.databaseBytes(),
       itemCount: counts.items,
       revisionCount: counts.revisions,
       lastModified: repo.lastModified(),

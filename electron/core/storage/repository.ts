@@ -304,6 +304,17 @@ export class Repository {
     return { items, revisions };
   }
 
+  /**
+   * The database's size as SQLite sees it (its pages, the WAL's newer ones included): what a snapshot
+   * copies and what the repository holds. Not the files' sizes: with checkpoints in a worker the same pages
+   * sit in the main file and in a WAL not yet reused, and their sum counted them twice.
+   */
+  databaseBytes(): number {
+    const { page_count } = this.sql('PRAGMA page_count').get() as { page_count: number };
+    const { page_size } = this.sql('PRAGMA page_size').get() as { page_size: number };
+    return page_count * page_size;
+  }
+
   /** ISO 8601 of the newest write or delete; null for a repository never written to. */
   lastModified(): string | null {
     const at = this.currentFacts().lastModifiedAt;
