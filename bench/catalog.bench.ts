@@ -11,6 +11,7 @@ import { TargetFs } from '../electron/core/backup/target-fs';
 import { INDEX_NAME } from '../electron/core/catalog/catalog-index';
 import { openCatalog } from '../electron/core/catalog/open-catalog';
 import { systemClock } from '../electron/core/clock';
+import { figure } from './figures';
 import { writeArchives } from './fixtures';
 
 const { values } = parseArgs({
@@ -69,6 +70,19 @@ try {
   console.log(
     `cold vs warm: ${(cold / warm).toFixed(1)}x; agent listing vs in-process listing: ${(listAgent / listFs).toFixed(1)}x`,
   );
+  // Into `npm run bench`'s table: what opening Backups… costs against just listing the folder.
+  figure({
+    name: `catalog cold open (no index), ${ARCHIVES} archives, vs the agent's listing`,
+    value: cold / listAgent,
+    unit: 'x',
+    baseline: `listing ${listAgent.toFixed(1)} ms; cold ${cold.toFixed(1)} ms`,
+  });
+  figure({
+    name: `catalog warm open (index fresh), ${ARCHIVES} archives, vs the agent's listing`,
+    value: warm / listAgent,
+    unit: 'x',
+    baseline: `listing ${listAgent.toFixed(1)} ms; warm ${warm.toFixed(1)} ms`,
+  });
 } finally {
   io.close();
   fs.rmSync(folder, { recursive: true, force: true });

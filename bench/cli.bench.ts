@@ -13,6 +13,7 @@ import { MemorySettingsBackend } from '../electron/core/settings';
 import { runCli } from '../electron/headless/cli';
 import { startCliEndpoint } from '../electron/main/cli-endpoint';
 import { openServer } from '../electron/headless/open-server';
+import { figure } from './figures';
 
 const RUNS = Number(process.argv[2] ?? 30);
 const io = (out: string[]) => ({
@@ -98,6 +99,19 @@ for (const [label, args] of commands) {
       `  ${median(desktop).toFixed(1).padStart(7)} (${p90(desktop).toFixed(1).padStart(6)})` +
       `  ${(median(desktop) / median(local)).toFixed(2)}×`,
   );
+  // Into `npm run bench`'s table: a forwarded command against the same command in-process.
+  figure({
+    name: `cli ${label}, forwarded to serve, vs in-process`,
+    value: median(remote) / median(local),
+    unit: 'x',
+    baseline: `in-process ${median(local).toFixed(1)} ms; forwarded ${median(remote).toFixed(1)} ms`,
+  });
+  figure({
+    name: `cli ${label}, forwarded to the desktop app, vs in-process`,
+    value: median(desktop) / median(local),
+    unit: 'x',
+    baseline: `in-process ${median(local).toFixed(1)} ms; desktop ${median(desktop).toFixed(1)} ms`,
+  });
 }
 stop();
 await serving;

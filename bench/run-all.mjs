@@ -63,6 +63,11 @@ for (const file of chosen) {
   if (code !== 0) {
     console.error(`${name} stopped with code ${code}`);
     failed = code ?? 1;
+  } else if (figures.length === 0) {
+    // A bench whose process ran dry (an unref'd worker awaited) exits 0 in the middle: that is a failure,
+    // not a run with nothing to say — every bench reports at least one figure.
+    console.error(`${name} ended without reporting a figure`);
+    failed = 1;
   }
 }
 

@@ -152,6 +152,8 @@ export class WalCheckpointer {
   private behindTotal = 0;
   private waiters: Array<() => void> = [];
   private idleWaiters: Array<(value: unknown) => void> = [];
+  /** Callers of idle() still waiting: the worker keeps the process alive while there are any. */
+  private idleCallers = 0;
   /** Checkpoints that ended, complete or not, and failures (for the bench and tests). */
   readonly stats = { complete: 0, partial: 0, failed: 0 };
 
@@ -240,7 +242,8 @@ export class WalCheckpointer {
     worker.on('error', lost);
     worker.on('exit', lost);
     // After the listeners: adding a 'message' listener refs the worker again (a bench never exited).
-    worker.unref();
+    // Unless someone waits in idle(): then the answer they wait for must keep the process alive.
+    if (this.idleCallers === 0) worker.unref();
     this.worker = worker;
     return worker;
   }
@@ -263,9 +266,20 @@ export class WalCheckpointer {
     if (!this.running) for (const resolve of this.idleWaiters.splice(0)) resolve(undefined);
   }
 
-  /** Settles once no checkpoint runs or waits (tests, the bench). */
+  /**
+   * Settles once no checkpoint runs or waits (tests, the bench). The worker is unref'd so that it never
+   * keeps a process alive, but a caller waiting here holds nothing else: with the worker unref'd the
+   * event loop ran dry and the process exited with code 0 in the middle of the wait (bench:list and
+   * bench:memory ended silently). So the worker is ref'd while anyone waits.
+   */
   async idle(): Promise<void> {
-    while (this.running || this.queue.length > 0) await new Promise((r) => this.idleWaiters.push(r));
+    this.idleCallers++;
+    this.worker?.ref();
+    try {
+      while (this.running || this.queue.length > 0) await new Promise((r) => this.idleWaiters.push(r));
+    } finally {
+      if (--this.idleCallers === 0) this.worker?.unref();
+    }
   }
 
   /** Stops the worker (tests; a process that ends needs nothing). */
