@@ -1,5 +1,5 @@
 import type { ClientSession } from '../../shared/contract/clients';
-import { sameRepositoryName } from '../../shared/repository-name';
+import { repositoryKey } from '../../shared/repository-name';
 import { toLocalIso, type Clock, type TimerHandle } from '../clock';
 import { CloseCode, type ServerNotice } from './protocol';
 import { closeReason, type Session } from './session';
@@ -8,8 +8,13 @@ export interface SessionRegistryOptions {
   clock: Clock;
   /** A session that sends nothing for this long is closed (4008). */
   idleTimeoutMs: number;
-  /** clientsChanged is emitted at most this often; changes in between are coalesced. */
+  /** clientsChanged for sessions' work is emitted at most this often; changes in between are coalesced. */
   throttleMs: number;
+  /**
+   * The same when a session came or went: sooner, as the Control Panel should show a new client at once;
+   * a burst of connects is still one announcement per window.
+   */
+  connectionsThrottleMs: number;
   /** `connections` is true when a session came or went (not just worked). */
   onChanged(sessions: ClientSession[], connections: boolean): void;
 }
@@ -23,8 +28,15 @@ const CLOSE_HANDSHAKE_MS = 2_000;
  */
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
+  /**
+   * The sessions of each repository, by repositoryKey: the repositories' summaries ask for every
+   * repository's count, and comparing each of 500 names with each of 200 sessions' (NFKC twice, case
+   * folded) took most of a client connect's announcement.
+   */
+  private readonly byRepository = new Map<string, Set<Session>>();
   private sweepTimer: TimerHandle | null = null;
   private changeTimer: TimerHandle | null = null;
+  private changeDueAt = Infinity;
   private lastChangeEmit = -Infinity;
   private connectionsChanged = false;
 
@@ -35,9 +47,16 @@ export class SessionRegistry {
   }
 
   add(session: Session): void {
+    const key = repositoryKey(session.repository);
+    const ofRepository = this.byRepository.get(key) ?? new Set<Session>();
+    this.byRepository.set(key, ofRepository);
     this.sessions.set(session.id, session);
+    ofRepository.add(session);
     session.socket.once('close', () => {
       this.sessions.delete(session.id);
+      ofRepository.delete(session);
+      if (ofRepository.size === 0 && this.byRepository.get(key) === ofRepository)
+        this.byRepository.delete(key);
       this.changed(true);
     });
     this.changed(true);
@@ -52,7 +71,12 @@ export class SessionRegistry {
   }
 
   of(repository: string): Session[] {
-    return this.all().filter((s) => sameRepositoryName(s.repository, repository));
+    return [...(this.byRepository.get(repositoryKey(repository)) ?? [])];
+  }
+
+  /** How many sessions a repository has, without listing them. */
+  countOf(repository: string): number {
+    return this.byRepository.get(repositoryKey(repository))?.size ?? 0;
   }
 
   list(): ClientSession[] {
@@ -120,18 +144,31 @@ export class SessionRegistry {
   /** Releases every timer (the server is closing for good). */
   dispose(): void {
     this.stopSweeping();
-    if (this.changeTimer) this.opts.clock.clearTimeout(this.changeTimer);
-    this.changeTimer = null;
+    this.cancelChangeTimer();
   }
 
-  /** Coalesces registry changes into at most one announcement per throttle window. */
+  private cancelChangeTimer(): void {
+    if (this.changeTimer) this.opts.clock.clearTimeout(this.changeTimer);
+    this.changeTimer = null;
+    this.changeDueAt = Infinity;
+  }
+
+  /**
+   * Coalesces registry changes into at most one announcement per window: the short one once a session
+   * came or went, else the long one (a client's every request is a change, 1,000s a second).
+   */
   private changed(connections: boolean): void {
     this.connectionsChanged ||= connections;
-    if (this.changeTimer) return;
-    const wait = this.lastChangeEmit + this.opts.throttleMs - this.opts.clock.now();
+    const window = this.connectionsChanged ? this.opts.connectionsThrottleMs : this.opts.throttleMs;
+    const due = this.lastChangeEmit + window;
+    if (this.changeTimer && this.changeDueAt <= due) return;
+    this.cancelChangeTimer();
+    const wait = due - this.opts.clock.now();
     if (wait <= 0) return this.flush();
+    this.changeDueAt = due;
     this.changeTimer = this.opts.clock.setTimeout(() => {
       this.changeTimer = null;
+      this.changeDueAt = Infinity;
       this.flush();
     }, wait);
   }

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientSession } from '../../shared/contract/clients';
 import { RepoClient, type RepoClientError } from '../client/repo-client';
+import { CONNECTIONS_ANNOUNCED_WITHIN_MS } from './client-server';
 import { CloseCode } from './protocol';
 import { eventually, startTestServer } from './test-support';
 
@@ -96,10 +97,11 @@ describe('sessions registry', () => {
   });
 
   it('coalesces clientsChanged: 50 busy clients do not flood the UI', async () => {
-    const changes: Array<{ at: number; sessions: ClientSession[] }> = [];
+    const changes: Array<{ at: number; sessions: ClientSession[]; connections: boolean }> = [];
     const t = await setup({
       changeThrottleMs: 200,
-      onSessionsChanged: (sessions) => changes.push({ at: performance.now(), sessions }),
+      onSessionsChanged: (sessions, connections) =>
+        changes.push({ at: performance.now(), sessions, connections }),
     });
     const clients = await Promise.all(Array.from({ length: 50 }, () => t.connect()));
     await Promise.all(
@@ -110,10 +112,37 @@ describe('sessions registry', () => {
     // The last event shows the final state: every change reaches the UI, just not one by one.
     await eventually(() => expect(changes.at(-1)?.sessions.every((s) => s.operations === 20)).toBe(true));
     expect(changes.at(-1)?.sessions).toHaveLength(50);
-    // 50 connects and 1,000 writes, yet never two events within one 200 ms window.
-    const gaps = changes.slice(1).map((c, i) => c.at - changes[i]!.at);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(195);
+    // 50 connects and 1,000 writes, yet never two events within one window: 50 ms after a connect
+    // (CONNECTIONS_ANNOUNCED_WITHIN_MS), the whole 200 ms when sessions only worked.
+    for (let i = 1; i < changes.length; i++) {
+      const gap = changes[i]!.at - changes[i - 1]!.at;
+      expect(gap).toBeGreaterThanOrEqual(changes[i]!.connections ? CONNECTIONS_ANNOUNCED_WITHIN_MS - 5 : 195);
+    }
     expect(changes.length).toBeLessThan(1050 / 10);
+  });
+
+  it('announces a client that connects at once, while another keeps the work window busy', async () => {
+    const changes: Array<{ at: number; sessions: ClientSession[]; connections: boolean }> = [];
+    const t = await setup({
+      changeThrottleMs: 5_000,
+      onSessionsChanged: (sessions, connections) =>
+        changes.push({ at: performance.now(), sessions, connections }),
+    });
+    const busy = await t.connect(undefined, { label: 'busy' });
+    // The busy client's work is now waiting for the 5 s window that its connect's announcement opened.
+    for (let n = 0; n < 20; n++) await busy.put({ path: `b/${n}`, kind: 'data', content: 'x' });
+    await new Promise((r) => setTimeout(r, CONNECTIONS_ANNOUNCED_WITHIN_MS));
+    await t.connect(undefined, { label: 'newcomer' });
+    const connected = performance.now();
+    await eventually(() =>
+      expect(changes.some((c) => c.sessions.some((s) => s.label === 'newcomer'))).toBe(true),
+    );
+    const shown = changes.find((c) => c.sessions.some((s) => s.label === 'newcomer'))!;
+    expect(shown.connections).toBe(true);
+    // Announced as it connected (its welcome may even arrive after), not when the work window ends.
+    expect(shown.at - connected).toBeLessThan(1_000);
+    // And the busy client's work came along in the same announcement.
+    expect(shown.sessions.find((s) => s.label === 'busy')?.operations).toBe(20);
   });
 });
 
