@@ -174,11 +174,16 @@ export class RestoreDrills {
 
   status(everyDays: number | null, nextRunAt: number | null): RestoreDrillStatus {
     const rows = this.drillRows().filter((h) => h.status !== 'running');
+    // Each repository's newest drill, by key: built once, not searched for each of 500 repositories.
+    const newestOf = new Map<string, (typeof rows)[number]>();
+    for (const h of rows) {
+      if (h.repository === null) continue;
+      const key = repositoryKey(h.repository);
+      if (!newestOf.has(key)) newestOf.set(key, h);
+    }
     const results: DrillResult[] = [];
-    for (const { name } of this.deps.store.list()) {
-      const row = rows.find(
-        (h) => h.repository !== null && repositoryKey(h.repository) === repositoryKey(name),
-      );
+    for (const name of this.deps.store.names()) {
+      const row = newestOf.get(repositoryKey(name));
       if (!row) continue;
       results.push({
         name,

@@ -325,12 +325,12 @@ export class AutoBackup {
         ? { ...current.run, progress: jobs.list().find((j) => j.jobId === current.jobId) ?? null }
         : null,
       drill: this.drills.status(this.settings().drillEveryDays, this.drillScheduler.nextRun()),
-      historyOf: (name) => history.list({ repository: name, limit: 200 }),
+      historyOf: (name) => history.lastBackups(name),
       createdAtOf: (name) => {
         const canonical = store.resolve(name);
         if (!canonical) return null;
         try {
-          const created = store.open(canonical).meta('created_at');
+          const created = store.open(canonical).createdAt();
           const ms = created ? Date.parse(created) : Number.NaN;
           return Number.isFinite(ms) ? ms : fs.statSync(store.pathOf(canonical)).mtimeMs;
         } catch {

@@ -27,7 +27,10 @@ export interface StatusInputs {
   running: RunningRun | null;
   /** Restore drills' status, when the server has them. */
   drill?: RestoreDrillStatus;
-  /** Backup history of one repository, newest first. */
+  /**
+   * Backup history of one repository, newest first: at least its newest backup that ended and its
+   * newest good one (history.lastBackups), which is all repositoryState reads.
+   */
   historyOf(repository: string): HistoryEntry[];
   /** When the repository was created (ms), or null when it does not exist. */
   createdAtOf(repository: string): number | null;

@@ -9,6 +9,7 @@ import { runMigrations, schemaVersionOf, type Migration } from './migrations/run
 import { openDatabase } from './open-database';
 import { ServerDb } from './server-db';
 import { serverMigrations } from './server-migrations';
+import { BackupHistory } from '../backup/history';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -160,5 +161,35 @@ describe('server database', () => {
       },
     ]);
     again.close();
+  });
+
+  it('006 gives the history rows of before their repository key: found by any spelling of the name', () => {
+    const file = tempFile('server.sqlite');
+    const old = openDatabase(file);
+    runMigrations(old, serverMigrations.slice(0, 5), 'server database');
+    const insert = old.prepare(
+      `INSERT INTO backup_history (kind, trigger, repository, started_at, finished_at, status)
+       VALUES ('backup', 'schedule', ?, ?, ?, ?)`,
+    );
+    insert.run('Café', 1, 2, 'ok');
+    insert.run('Cafe\u0301', 3, 4, 'failed');
+    insert.run('Login', 5, 6, 'ok');
+    insert.run(null, 7, 8, 'ok');
+    old.close();
+    const server = new ServerDb({ dataDir: path.dirname(file), clock: new FakeClock(10) });
+    expect(server.schemaVersion()).toBe(6);
+    const history = new BackupHistory(server.db, new FakeClock(10));
+    expect(history.list({ repository: 'CAFÉ' }).map((h) => h.status)).toEqual(['failed', 'ok']);
+    expect(history.list({ repository: 'login' })).toHaveLength(1);
+    // A row written now is found the same way.
+    history.begin({ kind: 'backup', trigger: 'manual', repository: 'cafe\u0301', file: null });
+    expect(history.list({ repository: 'Café' }).map((h) => h.status)).toEqual(['running', 'failed', 'ok']);
+    const plan = server.db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM backup_history WHERE repository_name_key = ? ORDER BY id DESC`,
+      )
+      .all('café') as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('backup_history_by_repository_key');
+    server.close();
   });
 });

@@ -131,6 +131,11 @@ export class RepositoryStore {
     return this.fileOf(this.mustFind(name).fileId);
   }
 
+  /** Every repository's name, in the list's order, without opening a file (what a status needs). */
+  names(): string[] {
+    return this.entries().map((entry) => entry.name);
+  }
+
   list(): StoredRepositorySummary[] {
     const summaries: StoredRepositorySummary[] = [];
     for (const entry of this.entries()) {
@@ -154,8 +159,7 @@ export class RepositoryStore {
       itemCount: counts.items,
       revisionCount: counts.revisions,
       lastModified: repo.lastModified(),
-      createdAt:
-        repo.meta('created_at') ?? toLocalIso(fs.statSync(file).birthtimeMs || fs.statSync(file).mtimeMs),
+      createdAt: repo.createdAt() ?? toLocalIso(fs.statSync(file).birthtimeMs || fs.statSync(file).mtimeMs),
     };
   }
 

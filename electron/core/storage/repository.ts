@@ -362,6 +362,17 @@ export class Repository {
     };
   }
 
+  /**
+   * When the repository was made (meta created_at), read once per connection: nothing changes it, and the
+   * backup status asks for every repository's at each step of a run.
+   */
+  createdAt(): string | null {
+    // Only a value is kept: a repository being created writes it just after opening.
+    this.createdAtMemo ??= this.meta('created_at');
+    return this.createdAtMemo;
+  }
+  private createdAtMemo: string | null = null;
+
   meta(key: string): string | null {
     const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;

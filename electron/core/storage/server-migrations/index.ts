@@ -4,6 +4,7 @@ import { backupHistory } from './002-backup-history';
 import { repositoryCatalog } from './003-repository-catalog';
 import { backupProgress } from './004-backup-progress';
 import { offsiteCopies } from './005-offsite-copies';
+import { historyByRepositoryKey } from './006-history-by-repository-key';
 
 /** Every server.sqlite schema step, in order. Append one line per new migration file. */
 export const serverMigrations: Migration[] = [
@@ -12,4 +13,5 @@ export const serverMigrations: Migration[] = [
   repositoryCatalog,
   backupProgress,
   offsiteCopies,
+  historyByRepositoryKey,
 ];
