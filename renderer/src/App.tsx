@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useApi } from './api/context';
 import { BackupAlerts, BackupStatusPanel } from './components/BackupStatusPanel';
 import { ClientsTable } from './components/ClientsTable';
@@ -112,6 +112,12 @@ function ControlPanel() {
     }
     setDialog(action);
   };
+  // The toolbar is memoised: it gets one stable callback that runs the latest `act`.
+  const latestAct = useRef(act);
+  useLayoutEffect(() => {
+    latestAct.current = act;
+  });
+  const onAction = useCallback((a: ToolbarAction) => void latestAct.current(a), []);
   const close = () => setDialog(null);
   // After a dialog closes, and when the selection goes (its Delete button turns disabled under the focus).
   const before = useRef({ dialog, selected });
@@ -167,7 +173,7 @@ function ControlPanel() {
         backupRunning={!!backup.value?.running}
         desktop={api.host === 'electron'}
         offline={lost}
-        onAction={(a) => void act(a)}
+        onAction={onAction}
       />
       <main aria-describedby={lost ? 'stale-note' : undefined}>
         {lost && (

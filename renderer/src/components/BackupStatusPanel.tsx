@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { OffsiteStatus } from '../../../electron/shared/contract/offsite';
 import type { BackupStatus, RestoreDrillStatus } from '../../../electron/shared/contract/schedule';
@@ -15,7 +15,7 @@ import { useNotify } from './Notices';
 import { LiveContent, Panel } from './Panel';
 
 /** The auto-backup status at a glance: state, schedule, coverage, next run, the run in progress, results. */
-export function BackupStatusPanel({
+export const BackupStatusPanel = memo(function BackupStatusPanel({
   status,
   offsite,
 }: {
@@ -165,7 +165,7 @@ export function BackupStatusPanel({
       </LiveContent>
     </Panel>
   );
-}
+});
 
 /** "Last restore test: all 4 repositories OK, 2 d ago", or which failed and why. */
 function RestoreTestFact({ drill, now }: { drill: RestoreDrillStatus; now: number }) {
@@ -217,7 +217,7 @@ function RestoreTestFact({ drill, now }: { drill: RestoreDrillStatus; now: numbe
 }
 
 /** The warnings that must not be missed, across the top of the window. */
-export function BackupAlerts({
+export const BackupAlerts = memo(function BackupAlerts({
   status,
   offsite = null,
 }: {
@@ -258,4 +258,4 @@ export function BackupAlerts({
       <OffsiteAlert offsite={offsite} />
     </div>
   );
-}
+});

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { ReactNode } from 'react';
 import { Button, Group, Toolbar } from 'react-aria-components';
 
@@ -31,7 +32,7 @@ interface MainToolbarProps {
  * narrow window (never a lone button or a stray separator). Arrow keys move between the buttons. The
  * server's own buttons come last, so the first Tab stop is not the one that disconnects everybody.
  */
-export function MainToolbar({
+export const MainToolbar = memo(function MainToolbar({
   serverRunning,
   selected,
   backupRunning,
@@ -101,4 +102,4 @@ export function MainToolbar({
       )}
     </Toolbar>
   );
-}
+});

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { ServerStatus } from '../../../electron/shared/contract/clients';
 import type { ServerInfo } from '../../../electron/shared/contract/server-info';
 import { formatDuration } from '../format/time';
@@ -14,7 +15,13 @@ const STATE_WORDS: Record<ServerStatus['state'], string> = {
 };
 
 /** Is the server up, where do clients connect, and for how long has it run. */
-export function ServerPanel({ status, info }: { status: Live<ServerStatus>; info: Live<ServerInfo> }) {
+export const ServerPanel = memo(function ServerPanel({
+  status,
+  info,
+}: {
+  status: Live<ServerStatus>;
+  info: Live<ServerInfo>;
+}) {
   const now = useNow();
   return (
     <Panel id="server" title="Server">
@@ -102,4 +109,4 @@ export function ServerPanel({ status, info }: { status: Live<ServerStatus>; info
       </LiveContent>
     </Panel>
   );
-}
+});
