@@ -5,10 +5,9 @@ import { AppFailure } from '../../shared/result';
 // repository and cannot yield; it runs in a worker thread so the main thread keeps serving clients.
 // The worker is plain JavaScript in a string: it then runs the same from sources, tests and bundles.
 const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
 const { createHash } = require('node:crypto');
-const { task, file, digest } = workerData;
 // The items' content digest (ARCHITECTURE §5): every item's path, kind, encoding, version, time, author and
 // content, in path order, one row at a time. Each content is hashed as SQLite handed it over (no copy),
 // and the dead values are collected every few MB: V8 collects dead buffers only once ~64 MB of them
@@ -41,6 +40,7 @@ function contentDigest(db) {
   }
   return hash.digest('hex');
 }
+function runTask(task, file, digest) {
 let db;
 try {
   db = new DatabaseSync(file, { readOnly: task === 'integrity' });
@@ -65,11 +65,18 @@ try {
   result.id = has('meta') ? (db.prepare("SELECT value FROM meta WHERE key = 'id'").get() || {}).value ?? null : null;
   if (digest && result.items !== null) result.contentSha256 = contentDigest(db);
   db.close();
-  parentPort.postMessage({ ok: true, result });
+  return { ok: true, result };
 } catch (error) {
   try { db && db.close(); } catch {}
-  parentPort.postMessage({ ok: false, message: String(error && error.message || error) });
+  return { ok: false, message: String(error && error.message || error) };
 }
+}
+// One task at a time, each with a connection of its own that is closed before the answer.
+parentPort.on('message', ({ id, task, file, digest }) => {
+  const answer = runTask(task, file, digest);
+  collect();
+  parentPort.postMessage({ id, ...answer });
+});
 `;
 
 export interface SnapshotFacts {
@@ -85,18 +92,75 @@ export interface SnapshotFacts {
 
 type Task = 'finish' | 'integrity' | 'strip-history';
 
+/** An idle worker is kept this long for the next task (a backup asks for two, a run for two per repository). */
+const KEEP_IDLE_MS = 10_000;
+
+type Answer = { id: number; ok: true; result: SnapshotFacts } | { id: number; ok: false; message: string };
+
+/**
+ * Workers that wait for a task. Starting one took 40–50 ms of each task, twice per backup: a scheduled
+ * run of small repositories spent a third of each job starting threads. An idle worker is unref'd (it
+ * never keeps the process alive) and ends after KEEP_IDLE_MS; a worker that failed is never reused.
+ */
+const idleWorkers: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+let nextTaskId = 1;
+
+function takeWorker(): Worker {
+  const kept = idleWorkers.pop();
+  if (kept) {
+    clearTimeout(kept.timer);
+    kept.worker.ref();
+    return kept.worker;
+  }
+  const worker = new Worker(workerSource, { eval: true });
+  // A worker that ends while idle (it should not) is dropped, never handed a task it cannot answer.
+  worker.once('exit', () => {
+    const at = idleWorkers.findIndex((w) => w.worker === worker);
+    if (at >= 0) clearTimeout(idleWorkers.splice(at, 1)[0]!.timer);
+  });
+  return worker;
+}
+
+function keepIdle(worker: Worker): void {
+  worker.unref();
+  const timer = setTimeout(() => {
+    const at = idleWorkers.findIndex((w) => w.worker === worker);
+    if (at >= 0) idleWorkers.splice(at, 1);
+    void worker.terminate();
+  }, KEEP_IDLE_MS);
+  timer.unref();
+  idleWorkers.push({ worker, timer });
+}
+
 function run(task: Task, file: string, digest = false): Promise<SnapshotFacts> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerSource, { eval: true, workerData: { task, file, digest } });
-    worker.once('message', (m: { ok: true; result: SnapshotFacts } | { ok: false; message: string }) => {
+    const worker = takeWorker();
+    const id = nextTaskId++;
+    const settle = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (m: Answer) => {
+      if (m.id !== id) return;
+      settle();
+      keepIdle(worker);
       if (m.ok) resolve(m.result);
       else reject(new AppFailure('INVALID_ARCHIVE', m.message));
+    };
+    const onError = (error: Error) => {
+      settle();
       void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new AppFailure('INTERNAL', `The SQLite worker stopped with code ${code}.`));
-    });
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      settle();
+      reject(new AppFailure('INTERNAL', `The SQLite worker stopped with code ${code}.`));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage({ id, task, file, digest });
   });
 }
 
