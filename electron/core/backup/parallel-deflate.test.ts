@@ -226,4 +226,36 @@ describe('archives written through the parallel path', () => {
     expect(fs.readdirSync(work)).toEqual([]);
     expect(await workersGone()).toBe(0);
   });
+
+  it('a hasher that finished its file waits for the next one: a cancel then ends at once, and the next file is right', async () => {
+    const dir = tempDir('para-reuse');
+    const file = path.join(dir, 'data.bin');
+    const data = textLike(3 * 1024 * 1024);
+    fs.writeFileSync(file, data);
+    const deflater = new BlockDeflater({ level: 1, workers: 1, blockBytes: 64 * 1024 });
+    const blocks = deflater.compress(file);
+    await blocks.next();
+    // The hasher reads 3 MB in milliseconds: it is done long before deflate is.
+    await new Promise((r) => setTimeout(r, 300));
+    deflater.close();
+    // Not held until the idle hasher ends (10 s): the file is no longer read by anyone.
+    await expect(
+      (async () => {
+        for (;;) if ((await blocks.next()).done) return;
+      })(),
+    ).rejects.toThrow('The compression was stopped.');
+    expect(await workersGone()).toBe(0);
+    // The next file gets the kept hasher, and its own digest.
+    const other = path.join(dir, 'other.bin');
+    const otherData = textLike(200 * 1024);
+    fs.writeFileSync(other, otherData);
+    const { data: out, digest } = await deflateAll(other, { level: 1, blockBytes: 64 * 1024 });
+    expect(zlib.inflateRawSync(out).equals(otherData)).toBe(true);
+    expect(digest).toEqual({
+      size: otherData.length,
+      crc32: zlib.crc32(otherData),
+      sha256: sha256(otherData),
+    });
+    // Half the kept hasher's 10 s: a close that waited for it to end would not fit.
+  }, 5_000);
 });

@@ -17,7 +17,8 @@ import zlib from 'node:zlib';
 // A worker thread reads the file through once for its SHA-256 (the manifest) and CRC-32 (the ZIP), so
 // the main thread only reads blocks, hands them out, orders their output and writes it. A fixed number
 // of blocks is in flight in a fixed set of buffers (memory stays flat whatever the size), and close()
-// ends the hasher on every path; a block being deflated finishes on its own within milliseconds.
+// ends the hasher on every path where it may still read the file (one that finished waits, unref'd, for
+// the next backup: starting it was ~45 ms of each); a block being deflated finishes within milliseconds.
 
 /** Deflate's window: the most a match can reach back, and so all the dictionary a block can use. */
 const WINDOW_BYTES = 32 * 1024;
@@ -81,7 +82,30 @@ let deflating = 0;
  * The hasher threads and block deflates of this module still running (tests: none may outlive a
  * backup, whatever ended it).
  */
-export const runningDeflateWorkers = () => liveWorkers + deflating;
+export const runningDeflateWorkers = () => liveWorkers - idleHashers.length + deflating;
+
+/** An idle hasher is kept this long for the next backup (starting one was ~45 ms of each). */
+const KEEP_IDLE_MS = 10_000;
+const idleHashers: TaskWorker[] = [];
+
+/** A hasher that waits for its next file: unref'd (it never keeps the process alive), ended when unused. */
+function keepIdle(hasher: TaskWorker): void {
+  hasher.idle(() => {
+    const at = idleHashers.indexOf(hasher);
+    if (at >= 0) idleHashers.splice(at, 1);
+    hasher.close();
+  }, KEEP_IDLE_MS);
+  idleHashers.push(hasher);
+}
+
+function takeHasher(): TaskWorker {
+  const kept = idleHashers.pop();
+  if (kept) {
+    kept.busy();
+    return kept;
+  }
+  return new TaskWorker(hashWorkerSource);
+}
 
 /** One block deflated by zlib on the thread pool; `deflating` counts it until zlib is done with it. */
 function deflateBlock(
@@ -117,6 +141,7 @@ class TaskWorker {
   private readonly tasks = new Map<number, Task>();
   private nextId = 1;
   private failure: Error | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   readonly exited: Promise<void>;
 
@@ -136,8 +161,30 @@ class TaskWorker {
     this.worker.on('error', (error) => this.fail(error));
     this.worker.once('exit', (code) => {
       liveWorkers--;
+      // One that ends while idle (it should not) is never handed another file.
+      const at = idleHashers.indexOf(this);
+      if (at >= 0) idleHashers.splice(at, 1);
+      if (this.idleTimer) clearTimeout(this.idleTimer);
       this.fail(new Error(`A compression worker stopped (code ${code}).`));
     });
+  }
+
+  /** Whether it can take another file: nothing in flight and nothing failed. */
+  get reusable(): boolean {
+    return this.failure === null && this.tasks.size === 0;
+  }
+
+  /** Waits for a next file without keeping the process alive; `end` runs after `ms` unused. */
+  idle(end: () => void, ms: number): void {
+    this.worker.unref();
+    this.idleTimer = setTimeout(end, ms);
+    this.idleTimer.unref();
+  }
+
+  busy(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.worker.ref();
   }
 
   send(
@@ -176,12 +223,14 @@ export class BlockDeflater {
   private readonly blockBytes: number;
   private readonly concurrency: number;
   private closed = false;
+  /** Settles once the hasher no longer reads the file: at once when it finished and waits idle. */
+  private hasherEnded: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BlockDeflaterOptions) {
     this.concurrency = Math.max(1, options.workers ?? Math.min(3, os.availableParallelism()));
     this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     if (!(this.blockBytes > 0)) throw new Error('blockBytes must be positive');
-    this.hasher = new TaskWorker(hashWorkerSource);
+    this.hasher = takeHasher();
   }
 
   /**
@@ -241,16 +290,23 @@ export class BlockDeflater {
       return result;
     } finally {
       // The hasher may still be reading through the descriptor: it is closed once the hasher is gone.
-      if (this.closed) await this.hasher.exited;
+      if (this.closed) await this.hasherEnded;
       await handle.close().catch(() => {});
     }
   }
 
-  /** Ends the hasher at once; a compress() still running fails, a block being deflated just ends. */
+  /**
+   * Ends the hasher at once; a compress() still running fails, a block being deflated just ends. A hasher
+   * with nothing in flight (the file was done) waits for the next backup instead.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.hasher.close();
+    if (this.hasher.reusable) keepIdle(this.hasher);
+    else {
+      this.hasherEnded = this.hasher.exited;
+      this.hasher.close();
+    }
   }
 }
 
