@@ -84,9 +84,11 @@ let deflating = 0;
  */
 export const runningDeflateWorkers = () => liveWorkers - idleHashers.length + deflating;
 
-/** An idle hasher is kept this long for the next backup (starting one was ~45 ms of each). */
-const KEEP_IDLE_MS = 10_000;
+/** An idle hasher is kept this long for the next backup (starting one was ~45 ms of each); see sqlite-worker.ts. */
+const KEEP_IDLE_MS = 2_000;
 const idleHashers: TaskWorker[] = [];
+/** Hashers waiting for a next file (tests). */
+export const idleHasherCount = () => idleHashers.length;
 
 /** A hasher that waits for its next file: unref'd (it never keeps the process alive), ended when unused. */
 function keepIdle(hasher: TaskWorker): void {
