@@ -60,6 +60,16 @@ async function deflateAll(file: string, options: BlockDeflaterOptions) {
 /** Text-like bytes (base64), which compress about as real test data does. */
 const textLike = (bytes: number) => Buffer.from(randomBytes(bytes).toString('base64').slice(0, bytes));
 
+/** The files this process holds open (Linux). */
+const openFiles = () =>
+  fs.readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [fs.readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  });
+
 async function workersGone(): Promise<number> {
   for (let i = 0; i < 100 && runningDeflateWorkers() > 0; i++) await new Promise((r) => setTimeout(r, 20));
   return runningDeflateWorkers();
@@ -221,6 +231,9 @@ describe('archives written through the parallel path', () => {
     expect(seen).toBeLessThan(fs.statSync(snap).size);
     expect(fs.readdirSync(work)).toEqual([]);
     expect(await workersGone()).toBe(0);
+    // Nor is the snapshot left open (it was, until GC: the writer never resumed the compression).
+    await new Promise((r) => setTimeout(r, 100));
+    expect(openFiles()).not.toContain(snap);
   });
 
   it('a snapshot that cannot be read ends every worker too', async () => {

@@ -227,6 +227,8 @@ export class BlockDeflater {
   private closed = false;
   /** Settles once the hasher no longer reads the file: at once when it finished and waits idle. */
   private hasherEnded: Promise<void> = Promise.resolve();
+  /** The file compress() reads, until it is closed. */
+  private openHandle: fs.promises.FileHandle | null = null;
 
   constructor(private readonly options: BlockDeflaterOptions) {
     this.concurrency = Math.max(1, options.workers ?? Math.min(3, os.availableParallelism()));
@@ -241,6 +243,7 @@ export class BlockDeflater {
    */
   async *compress(file: string): AsyncGenerator<CompressedBlock, FileDigest> {
     const handle = await fs.promises.open(file, 'r');
+    this.openHandle = handle;
     try {
       const total = (await handle.stat()).size;
       // The hasher streams through the whole file on its own; it is far faster than deflate.
@@ -293,6 +296,7 @@ export class BlockDeflater {
     } finally {
       // The hasher may still be reading through the descriptor: it is closed once the hasher is gone.
       if (this.closed) await this.hasherEnded;
+      this.openHandle = null;
       await handle.close().catch(() => {});
     }
   }
@@ -309,6 +313,11 @@ export class BlockDeflater {
       this.hasherEnded = this.hasher.exited;
       this.hasher.close();
     }
+    // A writer that stopped (cancelled, failed) may never resume compress(), whose `finally` would close
+    // the snapshot: it stayed open until GC (Node warns; on Windows it keeps the file from being removed).
+    const handle = this.openHandle;
+    this.openHandle = null;
+    if (handle) void this.hasherEnded.then(() => handle.close()).catch(() => {});
   }
 }
 
