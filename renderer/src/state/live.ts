@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
 import type { EventName, EventPayload, RendererApi } from '../../../electron/shared/contract';
 import type { AppError, Result } from '../../../electron/shared/result';
 import { useApi } from '../api/context';
@@ -51,10 +51,13 @@ export function useLive<T, E extends EventName = never>({ load, events }: LiveOp
       api.on(name as E, (payload) => {
         const next = (pick as (p: unknown) => T | null)(payload);
         if (next === null) setGeneration((g) => g + 1);
-        else {
-          setValue(next);
-          setError(null);
-        }
+        else
+          // A transition: one event's render (500 repositories) never holds back another's (the new
+          // client's row a connect also sends), nor what a person types meanwhile.
+          startTransition(() => {
+            setValue(next);
+            setError(null);
+          });
       }),
     );
     return () => offs.forEach((off) => off());
