@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
+import { KeptWorkers } from './kept-workers';
 
 // Compressing the snapshot is nearly all of a backup's time (the note of issue #17 has the profile), and
 // one deflate stream uses one core. Here the file is cut into blocks, pigz-style, and several blocks are
@@ -82,32 +83,12 @@ let deflating = 0;
  * The hasher threads and block deflates of this module still running (tests: none may outlive a
  * backup, whatever ended it).
  */
-export const runningDeflateWorkers = () => liveWorkers - idleHashers.length + deflating;
+export const runningDeflateWorkers = () => liveWorkers - keptHashers.size + deflating;
 
-/** An idle hasher is kept this long for the next backup (starting one was ~45 ms of each); see sqlite-worker.ts. */
-const KEEP_IDLE_MS = 2_000;
-const idleHashers: TaskWorker[] = [];
+/** Hashers that finished their file and wait for the next (kept-workers.ts). */
+const keptHashers = new KeptWorkers<TaskWorker>((hasher) => hasher.close());
 /** Hashers waiting for a next file (tests). */
-export const idleHasherCount = () => idleHashers.length;
-
-/** A hasher that waits for its next file: unref'd (it never keeps the process alive), ended when unused. */
-function keepIdle(hasher: TaskWorker): void {
-  hasher.idle(() => {
-    const at = idleHashers.indexOf(hasher);
-    if (at >= 0) idleHashers.splice(at, 1);
-    hasher.close();
-  }, KEEP_IDLE_MS);
-  idleHashers.push(hasher);
-}
-
-function takeHasher(): TaskWorker {
-  const kept = idleHashers.pop();
-  if (kept) {
-    kept.busy();
-    return kept;
-  }
-  return new TaskWorker(hashWorkerSource);
-}
+export const idleHasherCount = () => keptHashers.size;
 
 /** One block deflated by zlib on the thread pool; `deflating` counts it until zlib is done with it. */
 function deflateBlock(
@@ -143,7 +124,6 @@ class TaskWorker {
   private readonly tasks = new Map<number, Task>();
   private nextId = 1;
   private failure: Error | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
 
   readonly exited: Promise<void>;
 
@@ -163,10 +143,7 @@ class TaskWorker {
     this.worker.on('error', (error) => this.fail(error));
     this.worker.once('exit', (code) => {
       liveWorkers--;
-      // One that ends while idle (it should not) is never handed another file.
-      const at = idleHashers.indexOf(this);
-      if (at >= 0) idleHashers.splice(at, 1);
-      if (this.idleTimer) clearTimeout(this.idleTimer);
+      keptHashers.drop(this);
       this.fail(new Error(`A compression worker stopped (code ${code}).`));
     });
   }
@@ -176,17 +153,12 @@ class TaskWorker {
     return this.failure === null && this.tasks.size === 0;
   }
 
-  /** Waits for a next file without keeping the process alive; `end` runs after `ms` unused. */
-  idle(end: () => void, ms: number): void {
-    this.worker.unref();
-    this.idleTimer = setTimeout(end, ms);
-    this.idleTimer.unref();
+  ref(): void {
+    this.worker.ref();
   }
 
-  busy(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    this.worker.ref();
+  unref(): void {
+    this.worker.unref();
   }
 
   send(
@@ -227,14 +199,15 @@ export class BlockDeflater {
   private closed = false;
   /** Settles once the hasher no longer reads the file: at once when it finished and waits idle. */
   private hasherEnded: Promise<void> = Promise.resolve();
-  /** The file compress() reads, until it is closed. */
+  /** The file compress() reads, until closeFile() takes it. */
   private openHandle: fs.promises.FileHandle | null = null;
+  private fileClosed: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BlockDeflaterOptions) {
     this.concurrency = Math.max(1, options.workers ?? Math.min(3, os.availableParallelism()));
     this.blockBytes = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
     if (!(this.blockBytes > 0)) throw new Error('blockBytes must be positive');
-    this.hasher = takeHasher();
+    this.hasher = keptHashers.take() ?? new TaskWorker(hashWorkerSource);
   }
 
   /**
@@ -294,10 +267,7 @@ export class BlockDeflater {
       if (result.size !== total) throw new Error('The snapshot copy changed while it was compressed.');
       return result;
     } finally {
-      // The hasher may still be reading through the descriptor: it is closed once the hasher is gone.
-      if (this.closed) await this.hasherEnded;
-      this.openHandle = null;
-      await handle.close().catch(() => {});
+      await this.closeFile();
     }
   }
 
@@ -308,16 +278,25 @@ export class BlockDeflater {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.hasher.reusable) keepIdle(this.hasher);
+    if (this.hasher.reusable) keptHashers.keep(this.hasher);
     else {
       this.hasherEnded = this.hasher.exited;
       this.hasher.close();
     }
     // A writer that stopped (cancelled, failed) may never resume compress(), whose `finally` would close
     // the snapshot: it stayed open until GC (Node warns; on Windows it keeps the file from being removed).
+    void this.closeFile();
+  }
+
+  /**
+   * Closes the file compress() reads, once: from its `finally` or from close(), whichever comes first.
+   * The hasher may still be reading through the descriptor: it is closed once the hasher no longer does.
+   */
+  private closeFile(): Promise<void> {
     const handle = this.openHandle;
     this.openHandle = null;
-    if (handle) void this.hasherEnded.then(() => handle.close()).catch(() => {});
+    if (handle) this.fileClosed = this.hasherEnded.then(() => handle.close()).catch(() => {});
+    return this.fileClosed;
   }
 }
 

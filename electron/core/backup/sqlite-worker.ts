@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { AppFailure } from '../../shared/result';
+import { KeptWorkers } from './kept-workers';
 
 // Whole-file SQLite work on a snapshot copy (integrity check, VACUUM) takes seconds on a large
 // repository and cannot yield; it runs in a worker thread so the main thread keeps serving clients.
@@ -92,48 +93,18 @@ export interface SnapshotFacts {
 
 type Task = 'finish' | 'integrity' | 'strip-history';
 
-/**
- * An idle worker is kept this long for the next task: the tasks of a small repository's backup, and the
- * next repository's in a run, come within it. Not longer: a kept isolate beside a large backup's
- * compression added ~25 MB to its peak (bench:backup, 517 MB: 97 vs 67 MB with 10 s).
- */
-const KEEP_IDLE_MS = 2_000;
-
 type Answer = { id: number; ok: true; result: SnapshotFacts } | { id: number; ok: false; message: string };
 
-/**
- * Workers that wait for a task. Starting one took 40–50 ms of each task, twice per backup: a scheduled
- * run of small repositories spent a third of each job starting threads. An idle worker is unref'd (it
- * never keeps the process alive) and ends after KEEP_IDLE_MS; a worker that failed is never reused.
- */
-const idleWorkers: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+/** Workers that wait for their next task; one that failed is never kept. */
+const kept = new KeptWorkers<Worker>((worker) => void worker.terminate());
 let nextTaskId = 1;
 
 function takeWorker(): Worker {
-  const kept = idleWorkers.pop();
-  if (kept) {
-    clearTimeout(kept.timer);
-    kept.worker.ref();
-    return kept.worker;
-  }
+  const waiting = kept.take();
+  if (waiting) return waiting;
   const worker = new Worker(workerSource, { eval: true });
-  // A worker that ends while idle (it should not) is dropped, never handed a task it cannot answer.
-  worker.once('exit', () => {
-    const at = idleWorkers.findIndex((w) => w.worker === worker);
-    if (at >= 0) clearTimeout(idleWorkers.splice(at, 1)[0]!.timer);
-  });
+  worker.once('exit', () => kept.drop(worker));
   return worker;
-}
-
-function keepIdle(worker: Worker): void {
-  worker.unref();
-  const timer = setTimeout(() => {
-    const at = idleWorkers.findIndex((w) => w.worker === worker);
-    if (at >= 0) idleWorkers.splice(at, 1);
-    void worker.terminate();
-  }, KEEP_IDLE_MS);
-  timer.unref();
-  idleWorkers.push({ worker, timer });
 }
 
 function run(task: Task, file: string, digest = false): Promise<SnapshotFacts> {
@@ -148,7 +119,7 @@ function run(task: Task, file: string, digest = false): Promise<SnapshotFacts> {
     const onMessage = (m: Answer) => {
       if (m.id !== id) return;
       settle();
-      keepIdle(worker);
+      kept.keep(worker);
       if (m.ok) resolve(m.result);
       else reject(new AppFailure('INVALID_ARCHIVE', m.message));
     };
