@@ -9,7 +9,7 @@ import type { Migration } from '../storage/migrations/runner';
 import { checkSnapshot, openArchive } from './archive-reader';
 import { MANIFEST_ENTRY, SNAPSHOT_ENTRY } from './manifest';
 import { backupFixture, contentsOf, fill, tempDir } from './test-support';
-import { rebuildUntrustedSnapshot } from './untrusted-snapshot';
+import { BATCH_BYTES, rebuildUntrustedSnapshot } from './untrusted-snapshot';
 import { buildZip } from './zip-fixture';
 
 // Archives whose checksums are right but whose SQLite snapshot is hostile or malformed. Each is made
@@ -321,6 +321,76 @@ describe('a sound snapshot', () => {
     expect(rows(path.join(dir, 'b.sqlite'), 'SELECT count(*) AS n FROM revisions')).toEqual([{ n: 0 }]);
     // Read as an immutable file: nothing was written beside the source.
     expect(fs.readdirSync(dir).sort()).toEqual(['a.sqlite', 'b.sqlite', 'source.sqlite']);
+  });
+
+  it('larger than a batch, is copied in steps with the event loop turning between them', async () => {
+    // Each batch is one synchronous pause of the main thread, where other repositories' clients wait.
+    const dir = tempDir('rebuild-steps');
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const source = path.join(dir, 'source.sqlite');
+    fs.writeFileSync(source, realSnapshot);
+    const db = new DatabaseSync(source);
+    db.exec('DELETE FROM items; DELETE FROM revisions');
+    const big = 'x'.repeat(BATCH_BYTES / 4);
+    for (let i = 0; i < 24; i++) insertItem(db, `big/${i}`, { content: big + i });
+    db.close();
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const seen: Array<{ done: number; turns: number }> = [];
+    const target = path.join(dir, 'rebuilt.sqlite');
+    try {
+      await rebuildUntrustedSnapshot(source, target, {
+        includeHistory: true,
+        label: 'x.zip',
+        onRows: (done) => seen.push({ done, turns }),
+      });
+    } finally {
+      ticking = false;
+    }
+    // 24 rows, 6 MB: far fewer rows than a batch may hold, but at least 4 steps by size, each after a
+    // turn of the event loop.
+    expect(seen.at(-1)!.done).toBe(24);
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.turns).toBeGreaterThan(seen[i - 1]!.turns);
+    const rows = (file: string) => {
+      const d = new DatabaseSync(file, { readOnly: true });
+      try {
+        return d.prepare('SELECT * FROM items ORDER BY path').all();
+      } finally {
+        d.close();
+      }
+    };
+    expect(rows(target)).toEqual(rows(source));
+  });
+
+  it('with one path stored twice (its index mended to hide it) is refused, and no file is left', async () => {
+    // A crafted file: the table holds the same path twice, which a sound one cannot. The batch fails as
+    // a whole; each row is then copied alone, in the batch's savepoint, so the message names the row.
+    const dir = tempDir('rebuild-duplicate');
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const source = path.join(dir, 'source.sqlite');
+    fs.writeFileSync(source, realSnapshot);
+    const db = new DatabaseSync(source);
+    insertItem(db, 'twice/AAAAAAAAAAAAAAAA-1');
+    const second = insertItem(db, 'twice/AAAAAAAAAAAAAAAA-2');
+    db.close();
+    const bytes = fs.readFileSync(source);
+    const from = Buffer.from('twice/AAAAAAAAAAAAAAAA-2');
+    for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1))
+      Buffer.from('twice/AAAAAAAAAAAAAAAA-1').copy(bytes, at);
+    fs.writeFileSync(source, bytes);
+    const target = path.join(dir, 'rebuilt.sqlite');
+    await expect(
+      rebuildUntrustedSnapshot(source, target, { includeHistory: true, label: 'x.zip' }),
+    ).rejects.toThrow(
+      `x.zip: the snapshot is not a repository this server can serve: item ${second}: path 'twice/AAAAAAAAAAAAAAAA-1' appears twice.`,
+    );
+    expect(fs.readdirSync(dir)).toEqual(['source.sqlite']);
   });
 
   it('from an older schema is migrated on our copy, by the same migrations', async () => {

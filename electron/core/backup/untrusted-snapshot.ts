@@ -35,9 +35,13 @@ export interface RebuiltSnapshot {
   revisions: number;
 }
 
-/** Rows are copied in batches of at most this many, or this many bytes, with a turn of the event loop between. */
+/**
+ * Rows are copied in batches of at most this many, or this many bytes, with a turn of the event loop
+ * between: a batch is one synchronous pause of the main thread, where clients of other repositories wait
+ * (at 32 MB it was 220–330 ms, issue #17's profile of a restore beside 10 writing clients).
+ */
 const BATCH_ROWS = 500;
-const BATCH_BYTES = 32 * 1024 * 1024;
+export const BATCH_BYTES = 1024 * 1024;
 const MAX_META_ROWS = 100;
 const MAX_META_VALUE = 1000;
 /** Times are milliseconds since the epoch; anything outside what a Date can hold is not a time. */
@@ -283,31 +287,28 @@ async function copyRows(
     if (rows.length === 0) return copied;
     const first = last;
     last = rows.at(-1)!.n;
-    target.exec('BEGIN');
+    // A savepoint in the rebuild's one transaction (rebuildUntrustedSnapshot): a commit per batch would
+    // sync the file hundreds of times.
+    target.exec('SAVEPOINT batch');
     try {
-      try {
-        copy.run(first, last);
-      } catch {
-        // Which row: each again, alone, so the message names it (a hostile snapshot's rare case).
-        target.exec('ROLLBACK');
-        target.exec('BEGIN');
-        for (const row of rows) {
-          try {
-            copyOne.run(row.n);
-          } catch (error) {
-            throw new SnapshotProblem(
-              /UNIQUE/.test((error as Error).message)
-                ? `${what} ${row.n}: path '${shown(row.path)}' appears twice`
-                : `${what} ${row.n} cannot be stored (${(error as Error).message})`,
-            );
-          }
+      copy.run(first, last);
+    } catch {
+      // Which row: each again, alone, so the message names it (a hostile snapshot's rare case).
+      target.exec('ROLLBACK TO batch');
+      for (const row of rows) {
+        try {
+          copyOne.run(row.n);
+        } catch (error) {
+          // Nothing to undo here: a rebuild that fails is rolled back and removed whole.
+          throw new SnapshotProblem(
+            /UNIQUE/.test((error as Error).message)
+              ? `${what} ${row.n}: path '${shown(row.path)}' appears twice`
+              : `${what} ${row.n} cannot be stored (${(error as Error).message})`,
+          );
         }
       }
-      target.exec('COMMIT');
-    } catch (error) {
-      if (target.isTransaction) target.exec('ROLLBACK');
-      throw error;
     }
+    target.exec('RELEASE batch');
     copied += rows.length;
     progress.done += rows.length;
     options.onRows?.(progress.done, progress.total);
@@ -400,10 +401,14 @@ export async function rebuildUntrustedSnapshot(
       (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     const progress = { done: 0, total: count('items') + (options.includeHistory ? count('revisions') : 0) };
     try {
-      copyMeta(db, out);
       attachUntrusted(out, source);
+      // One transaction for every row (each batch a savepoint): synced once, at its COMMIT. Nothing else
+      // uses this connection meanwhile, and a rebuild that fails is removed whole.
+      out.exec('BEGIN');
+      copyMeta(db, out);
       const items = await copyRows(db, out, 'items', options, progress);
       const revisions = options.includeHistory ? await copyRows(db, out, 'revisions', options, progress) : 0;
+      out.exec('COMMIT');
       out.exec(`DETACH DATABASE ${SOURCE}`);
       // An older snapshot is brought up to date on our copy, by the same migrations as any repository.
       runMigrations(out, migrations, 'repository');
