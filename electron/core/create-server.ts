@@ -17,7 +17,8 @@ import { nodeAgentLauncher, type AgentLauncher } from './backup/fs-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
-import { listRepositorySummaries, repositoriesHandlers, setBackupMembership } from './repositories-handlers';
+import { repositoriesHandlers, setBackupMembership } from './repositories-handlers';
+import { RepositoryAnnouncer } from './repository-announcer';
 import { RepositoryStore, ServerDb } from './storage';
 import { MemorySettingsBackend, SettingsService, type SettingsBackend } from './settings';
 import { AutoBackup } from './schedule/auto-backup';
@@ -97,10 +98,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   const events = new EventBus();
   const settings = new SettingsService(options.settings ?? new MemorySettingsBackend(), logger);
   const startedAt = clock.now();
-  const announceRepositories = () =>
-    events.emit('repositoriesChanged', {
-      repositories: listRepositorySummaries({ store, clients: clientServer }),
-    });
+  const announceRepositories = () => announcer.announceAll();
   // Clients' writes change item counts and sizes: announced at most every 2 s, not once per write.
   let writesAnnouncement: TimerHandle | null = null;
   const announceWritesSoon = () => {
@@ -120,10 +118,11 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     onStateChanged: (status) => events.emit('serverStateChanged', status),
     onSessionsChanged: (clients, connections) => {
       events.emit('clientsChanged', { clients });
-      // Connected-client counts are part of each repository's summary.
-      if (connections) announceRepositories();
+      // Connected-client counts are part of each repository's summary (only those are announced).
+      if (connections) announcer.announceCounts();
     },
   });
+  const announcer = new RepositoryAnnouncer({ store, clients: clientServer, events });
 
   const backups = new BackupService({
     dataDir,
@@ -188,7 +187,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
 
   const handlers: CoreHandlers = {
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
-    ...repositoriesHandlers({ store, clients: clientServer, serverDb, events, settings }),
+    ...repositoriesHandlers({ store, clients: clientServer, serverDb, announcer, settings }),
     ...clientAdminHandlers(clientServer, settings),
     ...archiveHandlers(backups, {
       onRepositoriesChanged: announceRepositories,

@@ -3,17 +3,19 @@ import type { RepositorySummary } from '../shared/contract/repositories';
 import { sameRepositoryName } from '../shared/repository-name';
 import { AppFailure } from '../shared/result';
 import type { ClientsControl } from './clients-control';
-import type { EventBus } from './event-bus';
+import type { RepositoryAnnouncer } from './repository-announcer';
 import type { SettingsService } from './settings';
 import type { RepositoryStore, ServerDb } from './storage';
 
-type RepositoryMethods = 'listRepositories' | 'createRepository' | 'renameRepository' | 'deleteRepository';
+type RepositoryMethods =
+  'listRepositories' | 'followRepositories' | 'createRepository' | 'renameRepository' | 'deleteRepository';
 
 export interface RepositoriesDeps {
   store: RepositoryStore;
   clients: ClientsControl;
   serverDb: ServerDb;
-  events: EventBus;
+  /** Tells the Control Panel which repositories changed. */
+  announcer: RepositoryAnnouncer;
   /** The auto-backup's list of repositories follows renames and deletes. */
   settings: SettingsService;
 }
@@ -40,29 +42,22 @@ export function setBackupMembership(settings: SettingsService, name: string, inc
 
 const clientsWord = (n: number) => (n === 1 ? '1 client is' : `${n} clients are`);
 
-/** Every repository with its connected-clients count, as the Control Panel lists them. */
-export function listRepositorySummaries(
-  deps: Pick<RepositoriesDeps, 'store' | 'clients'>,
-): RepositorySummary[] {
-  return deps.store.list().map((r) => ({ ...r, connectedClients: deps.clients.connectedCount(r.name) }));
-}
-
 /** The repository methods of the contract: list, create, rename, delete (ARCHITECTURE §3). */
 export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers, RepositoryMethods> {
-  const { store, clients, serverDb, events, settings } = deps;
-  const announce = () => events.emit('repositoriesChanged', { repositories: listRepositorySummaries(deps) });
+  const { store, clients, serverDb, announcer, settings } = deps;
   const summaryOf = (name: string): RepositorySummary => ({
     ...store.summary(name),
     connectedClients: clients.connectedCount(name),
   });
 
   return {
-    listRepositories: async () => listRepositorySummaries(deps),
+    listRepositories: async () => announcer.list(),
+    followRepositories: async () => announcer.follow(),
 
     createRepository: async ({ name }) => {
       const repo = store.create(name);
       serverDb.audit('repository.create', repo.name);
-      announce();
+      announcer.announceNames([repo.name]);
       return summaryOf(repo.name);
     },
 
@@ -88,7 +83,7 @@ export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers,
       serverDb.audit('repository.rename', newName, { from: current });
       // Otherwise the schedule would name a repository that no longer exists, and skip the renamed one.
       followInBackupSettings(settings, current, store.resolve(newName) ?? newName);
-      announce();
+      announcer.announceNames([current, newName]);
       return summaryOf(newName);
     },
 
@@ -117,7 +112,7 @@ export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers,
       }
       serverDb.audit('repository.delete', current, { force, disconnected: connected });
       followInBackupSettings(settings, current, null);
-      announce();
+      announcer.announceNames([current]);
       return null;
     },
   };

@@ -59,7 +59,7 @@ describe('the main window', () => {
     expect(await screen.findByTestId('server-info')).toHaveTextContent('/srv/repo');
     const repos = screen.getByTestId('repositories-panel');
     expect(await within(repos).findByRole('alert')).toHaveTextContent(
-      'Could not load the repositories: listRepositories is not faked in this test.',
+      'Could not load the repositories: followRepositories is not faked in this test.',
     );
   });
 
@@ -95,7 +95,11 @@ describe('connection truth in the desktop app (no link, only the heartbeat)', ()
   it('silence shows one banner and turns every action off; the next heartbeat brings all back and loads it again', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
-      const api = fakeApi({ listRepositories: async () => [] }, {}, { host: 'electron' });
+      const api = fakeApi(
+        { followRepositories: async () => ({ stream: 's', seq: 0, repositories: [] }) },
+        {},
+        { host: 'electron' },
+      );
       render(
         <ApiContext.Provider value={api}>
           <App />
@@ -104,7 +108,7 @@ describe('connection truth in the desktop app (no link, only the heartbeat)', ()
       const add = await screen.findByRole('button', { name: 'Add' });
       expect(add).toBeEnabled();
       act(() => api.emit('heartbeat', { at: new Date().toISOString() }));
-      const loads = () => api.calls.filter((c) => c.name === 'listRepositories').length;
+      const loads = () => api.calls.filter((c) => c.name === 'followRepositories').length;
       const before = loads();
 
       // A core that stops beating (hung, crashed) is found out within CONNECTION_LOST_AFTER_MS.

@@ -152,8 +152,8 @@ describe('the client server inside the core', () => {
     const { port } = await server.handlers.getServerStatus(undefined);
     const client = await RepoClient.connect({ server: `ws://127.0.0.1:${port}`, repository: 'Main' });
     const announced: number[] = [];
-    server.events.on('repositoriesChanged', ({ repositories }) =>
-      announced.push(repositories.find((r) => r.name === 'Main')!.itemCount),
+    server.events.on('repositoriesChanged', ({ changed }) =>
+      announced.push(changed.find((r) => r.name === 'Main')!.itemCount),
     );
     for (let i = 0; i < 5; i++) await client.put({ path: `p/${i}`, kind: 'data', content: 'x' });
     expect(announced).toEqual([]);

@@ -17,8 +17,42 @@ export const RepositorySummary = z.object({
 });
 export type RepositorySummary = z.infer<typeof RepositorySummary>;
 
+/**
+ * Which announcements a list includes: `stream` names one run of the core's announcer (a restarted core
+ * starts another), `seq` counts its repositoriesChanged events. The Control Panel applies a change only
+ * to the list it follows, in order: any other stream or sequence number means "load the list again".
+ */
+const RepositoriesStream = {
+  stream: z.string().min(1).max(100),
+  seq: z.number().int().nonnegative(),
+};
+
+export const RepositoryList = z.object({
+  ...RepositoriesStream,
+  repositories: z.array(RepositorySummary),
+});
+export type RepositoryList = z.infer<typeof RepositoryList>;
+
+/**
+ * What changed since the announcement before (seq - 1): rows added or changed (whole summaries), names
+ * removed, and, when the set of names changed, every name in the list's order.
+ */
+export const RepositoriesChange = z.object({
+  ...RepositoriesStream,
+  seq: z.number().int().positive(),
+  changed: z.array(RepositorySummary),
+  removed: z.array(z.string()),
+  order: z.array(z.string()).optional(),
+});
+export type RepositoriesChange = z.infer<typeof RepositoriesChange>;
+
 export const repositoryMethods = {
   listRepositories: method(z.object({}).strict().optional(), z.array(RepositorySummary), 'Every repository.'),
+  followRepositories: method(
+    z.object({}).strict().optional(),
+    RepositoryList,
+    'Every repository, with the last repositoriesChanged the list includes (the changes to apply after it).',
+  ),
   createRepository: method(
     z.object({ name: RepositoryName }),
     RepositorySummary,
@@ -38,7 +72,7 @@ export const repositoryMethods = {
 
 export const repositoryEvents = {
   repositoriesChanged: event(
-    z.object({ repositories: z.array(RepositorySummary) }),
-    'A repository was added, changed or removed.',
+    RepositoriesChange,
+    'Repositories were added, changed or removed: only those, numbered in order (followRepositories).',
   ),
 };

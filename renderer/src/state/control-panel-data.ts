@@ -1,11 +1,19 @@
 import { useEffect } from 'react';
 import type { RendererApi } from '../../../electron/shared/contract';
+import { RepositoriesChange, type RepositorySummary } from '../../../electron/shared/contract/repositories';
 import { useApi } from '../api/context';
+import { useFollowedList } from './followed-list';
 import { useLive } from './live';
 
 // What the main window shows, each loaded once and then kept current by the contract's events.
 
-const loadRepositories = (api: RendererApi) => api.listRepositories();
+const loadRepositories = async (api: RendererApi) => {
+  const result = await api.followRepositories();
+  return result.ok
+    ? { ok: true as const, value: { ...result.value, items: result.value.repositories } }
+    : result;
+};
+const repositoryName = (r: RepositorySummary) => r.name;
 const loadClients = (api: RendererApi) => api.listClients();
 const loadServerStatus = (api: RendererApi) => api.getServerStatus();
 const loadBackupStatus = (api: RendererApi) => api.getBackupStatus();
@@ -13,8 +21,14 @@ const loadServerInfo = (api: RendererApi) => api.getServerInfo();
 const loadOffsiteStatus = (api: RendererApi) => api.getOffsiteStatus();
 const loadHistory = (api: RendererApi) => api.listHistory({ limit: 15 });
 
+/** 500 repositories: each event carries only the ones that changed, applied in order (followed-list.ts). */
 export const useRepositories = () =>
-  useLive({ load: loadRepositories, events: { repositoriesChanged: (p) => p.repositories } });
+  useFollowedList({
+    load: loadRepositories,
+    event: 'repositoriesChanged',
+    change: RepositoriesChange,
+    keyOf: repositoryName,
+  });
 
 export const useClients = () => useLive({ load: loadClients, events: { clientsChanged: (p) => p.clients } });
 
