@@ -1,4 +1,4 @@
-import { Button, Cell, Column, Row, Table, TableBody, TableHeader } from 'react-aria-components';
+import { Button, Cell, Column, Row, Table, TableHeader } from 'react-aria-components';
 import type { ClientSession } from '../../../electron/shared/contract/clients';
 import { memo, useMemo, useState } from 'react';
 import { useApi } from '../api/context';
@@ -8,6 +8,7 @@ import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo, TimeWhen } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
 import { LongTable, longTableClass } from './LongTable';
+import { SourcedBody, useItemsSource } from './SourcedBody';
 
 /** Who is connected, to what, since when; Disconnect shows its error in the row. */
 export const ClientsTable = memo(function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
@@ -37,71 +38,80 @@ export const ClientsTable = memo(function ClientsTable({ clients }: { clients: L
     [clients.value, rowErrors, pending],
   );
   const items = useStableItems(rows);
+  const source = useItemsSource(items);
+  const tableClass = longTableClass(items.length);
+  // Kept while only the rows change: those reach the body alone (SourcedBody, RepositoriesTable).
+  // `disconnect` only calls the API and sets state, so the rows may keep the one of their first render.
+  const table = useMemo(
+    () => (
+      <Table aria-label="Connected clients" className={tableClass}>
+        <TableHeader>
+          <Column isRowHeader width="1.2fr">
+            Client
+          </Column>
+          <Column width="1.4fr">Address</Column>
+          <Column width="1.2fr">Repository</Column>
+          <Column width="1fr">Connected</Column>
+          <Column width="1fr">Last activity</Column>
+          <Column className="num" width="0.8fr" minWidth={100}>
+            Operations
+          </Column>
+          <Column width={120}>
+            <span className="visually-hidden">Actions</span>
+          </Column>
+        </TableHeader>
+        <SourcedBody
+          source={source}
+          dependencies={[connected]}
+          renderEmptyState={() => <p className="empty">No client is connected.</p>}
+        >
+          {(c) => (
+            <Row id={c.id} className="row" textValue={c.label}>
+              <Cell>
+                <strong>{c.label}</strong>
+                {c.rowError && (
+                  <span role="alert" className="cell-error">
+                    {' '}
+                    {c.rowError}
+                  </span>
+                )}
+              </Cell>
+              <Cell>
+                <code>{c.address}</code>
+              </Cell>
+              <Cell>{c.repository}</Cell>
+              <Cell>
+                <TimeWhen at={c.connectedSince} />
+              </Cell>
+              <Cell>
+                <TimeAgo at={c.lastActivity} />
+              </Cell>
+              <Cell className="num">{c.operations}</Cell>
+              <Cell>
+                <Button
+                  className="button small"
+                  aria-label={`Disconnect ${c.label}`}
+                  isDisabled={c.pending || !connected}
+                  onPress={() => void disconnect(c)}
+                >
+                  Disconnect
+                </Button>
+              </Cell>
+            </Row>
+          )}
+        </SourcedBody>
+      </Table>
+    ),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [tableClass, connected, source],
+  );
 
   return (
     <Panel id="clients" title="Connected clients">
       <LiveContent live={clients} what="the connected clients">
         {() => (
           <NowProvider>
-            <LongTable rows={items.length}>
-              <Table aria-label="Connected clients" className={longTableClass(items.length)}>
-                <TableHeader>
-                  <Column isRowHeader width="1.2fr">
-                    Client
-                  </Column>
-                  <Column width="1.4fr">Address</Column>
-                  <Column width="1.2fr">Repository</Column>
-                  <Column width="1fr">Connected</Column>
-                  <Column width="1fr">Last activity</Column>
-                  <Column className="num" width="0.8fr" minWidth={100}>
-                    Operations
-                  </Column>
-                  <Column width={120}>
-                    <span className="visually-hidden">Actions</span>
-                  </Column>
-                </TableHeader>
-                <TableBody
-                  items={items}
-                  dependencies={[connected]}
-                  renderEmptyState={() => <p className="empty">No client is connected.</p>}
-                >
-                  {(c) => (
-                    <Row id={c.id} className="row" textValue={c.label}>
-                      <Cell>
-                        <strong>{c.label}</strong>
-                        {c.rowError && (
-                          <span role="alert" className="cell-error">
-                            {' '}
-                            {c.rowError}
-                          </span>
-                        )}
-                      </Cell>
-                      <Cell>
-                        <code>{c.address}</code>
-                      </Cell>
-                      <Cell>{c.repository}</Cell>
-                      <Cell>
-                        <TimeWhen at={c.connectedSince} />
-                      </Cell>
-                      <Cell>
-                        <TimeAgo at={c.lastActivity} />
-                      </Cell>
-                      <Cell className="num">{c.operations}</Cell>
-                      <Cell>
-                        <Button
-                          className="button small"
-                          aria-label={`Disconnect ${c.label}`}
-                          isDisabled={c.pending || !connected}
-                          onPress={() => void disconnect(c)}
-                        >
-                          Disconnect
-                        </Button>
-                      </Cell>
-                    </Row>
-                  )}
-                </TableBody>
-              </Table>
-            </LongTable>
+            <LongTable rows={items.length}>{table}</LongTable>
           </NowProvider>
         )}
       </LiveContent>

@@ -11,6 +11,9 @@ export const RENDER_ROWS_IN_VIEW_ABOVE = 100;
 /** One line of 13.5 px text with the cells' padding: a virtualised row has a fixed height. */
 export const LONG_TABLE_ROW_HEIGHT = 34;
 
+/** One object: a new one at each render laid the table out again. */
+const LAYOUT_OPTIONS = { rowHeight: LONG_TABLE_ROW_HEIGHT, headingHeight: LONG_TABLE_ROW_HEIGHT };
+
 /**
  * A table that scrolls in a fixed height and renders the rows in view once it is long; the same Table
  * (roles, aria-rowcount, keyboard navigation, selection) either way. Its element gets the class
@@ -21,10 +24,7 @@ export function LongTable({ rows, children }: { rows: number; children: ReactEle
   if (rows <= RENDER_ROWS_IN_VIEW_ABOVE) return children;
   return (
     <div className="long-table" onFocus={showFocusedRow}>
-      <Virtualizer
-        layout={TableLayout}
-        layoutOptions={{ rowHeight: LONG_TABLE_ROW_HEIGHT, headingHeight: LONG_TABLE_ROW_HEIGHT }}
-      >
+      <Virtualizer layout={TableLayout} layoutOptions={LAYOUT_OPTIONS}>
         {children}
       </Virtualizer>
     </div>

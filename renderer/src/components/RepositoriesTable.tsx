@@ -4,13 +4,13 @@ import {
   Column,
   Row,
   Table,
-  TableBody,
   TableHeader,
+  type Key,
   type Selection,
 } from 'react-aria-components';
 import type { RepositorySummary } from '../../../electron/shared/contract/repositories';
 import type { BackupStatus } from '../../../electron/shared/contract/schedule';
-import { memo, useMemo } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import { formatSize } from '../../../electron/shared/format-size';
 import { repositoryKey } from '../../../electron/shared/repository-name';
 import type { Live } from '../state/live';
@@ -18,6 +18,7 @@ import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
 import { LongTable, longTableClass } from './LongTable';
+import { SourcedBody, useItemsSource } from './SourcedBody';
 
 interface RepositoriesTableProps {
   repositories: Live<RepositorySummary[]>;
@@ -55,99 +56,108 @@ export const RepositoriesTable = memo(function RepositoriesTable({
     });
   }, [repositories.value, backup]);
   const items = useStableItems(rows);
+  // The same selection and handlers while they do not change, so the table below is kept (see there).
+  const selectedKeys = useMemo(() => (selected ? [selected] : []), [selected]);
+  const onSelectionChange = useCallback(
+    (keys: Selection) => {
+      const key = keys === 'all' ? null : ([...keys][0] ?? null);
+      onSelect(key === null ? null : String(key));
+    },
+    [onSelect],
+  );
+  const onRowAction = useCallback((key: Key) => onOpen(String(key)), [onOpen]);
+  const source = useItemsSource(items);
+  const tableClass = longTableClass(items.length);
+  // Kept while only the rows change: those reach the body alone (SourcedBody), so the rows and cells in
+  // view render once for a change, not once with the table and again with its new collection.
+  const table = useMemo(
+    () => (
+      <Table
+        aria-label="Repositories"
+        className={tableClass}
+        selectionMode="single"
+        selectionBehavior="replace"
+        selectedKeys={selectedKeys}
+        onSelectionChange={onSelectionChange}
+        onRowAction={onRowAction}
+      >
+        <TableHeader>
+          <Column isRowHeader width="2fr">
+            Name
+          </Column>
+          <Column className="num" width="1fr">
+            Size
+          </Column>
+          <Column className="num" width="0.7fr">
+            Items
+          </Column>
+          <Column className="num" width="0.7fr">
+            Clients
+          </Column>
+          <Column width="1fr">Auto-backup</Column>
+          <Column width="2fr">Last backup</Column>
+        </TableHeader>
+        <SourcedBody
+          source={source}
+          renderEmptyState={() => (
+            <div className="empty">
+              <p>No repositories yet. Use Add to create one.</p>
+              {onRecover && (
+                <p>
+                  Setting up this server again?{' '}
+                  <Button className="button small" onPress={onRecover}>
+                    Recover from a backup folder…
+                  </Button>
+                </p>
+              )}
+            </div>
+          )}
+        >
+          {(r) => {
+            const last = r.last;
+            return (
+              <Row id={r.name} className="row" textValue={r.name}>
+                <Cell>
+                  <strong>{r.name}</strong>
+                </Cell>
+                <Cell className="num">{formatSize(r.sizeBytes)}</Cell>
+                <Cell className="num">{r.itemCount}</Cell>
+                <Cell className="num">{r.connectedClients}</Cell>
+                <Cell>{r.included ? 'Included' : <span className="muted">Not included</span>}</Cell>
+                <Cell>
+                  {r.overdue && <span className="badge failed">Overdue</span>}{' '}
+                  {!last ? (
+                    <span className="muted">Never</span>
+                  ) : (
+                    <span title={last.error ?? last.file ?? undefined}>
+                      <span
+                        className={`badge ${last.status === 'ok' ? 'ok' : last.status === 'failed' ? 'failed' : 'muted'}`}
+                      >
+                        {last.status === 'ok' ? 'OK' : last.status === 'failed' ? 'Failed' : 'Skipped'}
+                      </span>{' '}
+                      <TimeAgo at={last.at} />
+                      {last.status === 'ok' && last.sizeBytes !== null && `, ${formatSize(last.sizeBytes)}`}
+                      {last.status !== 'ok' && last.error && (
+                        <span className="cell-error"> {last.error}</span>
+                      )}
+                    </span>
+                  )}
+                </Cell>
+              </Row>
+            );
+          }}
+        </SourcedBody>
+      </Table>
+    ),
+    [tableClass, selectedKeys, onSelectionChange, onRowAction, onRecover, source],
+  );
 
   return (
     <Panel id="repositories" title="Repositories">
       <LiveContent live={repositories} what="the repositories">
         {() => (
           <NowProvider>
-            <LongTable rows={items.length}>
-              <Table
-                aria-label="Repositories"
-                className={longTableClass(items.length)}
-                selectionMode="single"
-                selectionBehavior="replace"
-                selectedKeys={selected ? [selected] : []}
-                onSelectionChange={(keys: Selection) => {
-                  const key = keys === 'all' ? null : ([...keys][0] ?? null);
-                  onSelect(key === null ? null : String(key));
-                }}
-                onRowAction={(key) => onOpen(String(key))}
-              >
-                <TableHeader>
-                  <Column isRowHeader width="2fr">
-                    Name
-                  </Column>
-                  <Column className="num" width="1fr">
-                    Size
-                  </Column>
-                  <Column className="num" width="0.7fr">
-                    Items
-                  </Column>
-                  <Column className="num" width="0.7fr">
-                    Clients
-                  </Column>
-                  <Column width="1fr">Auto-backup</Column>
-                  <Column width="2fr">Last backup</Column>
-                </TableHeader>
-                <TableBody
-                  items={items}
-                  renderEmptyState={() => (
-                    <div className="empty">
-                      <p>No repositories yet. Use Add to create one.</p>
-                      {onRecover && (
-                        <p>
-                          Setting up this server again?{' '}
-                          <Button className="button small" onPress={onRecover}>
-                            Recover from a backup folder…
-                          </Button>
-                        </p>
-                      )}
-                    </div>
-                  )}
-                >
-                  {(r) => {
-                    const last = r.last;
-                    return (
-                      <Row id={r.name} className="row" textValue={r.name}>
-                        <Cell>
-                          <strong>{r.name}</strong>
-                        </Cell>
-                        <Cell className="num">{formatSize(r.sizeBytes)}</Cell>
-                        <Cell className="num">{r.itemCount}</Cell>
-                        <Cell className="num">{r.connectedClients}</Cell>
-                        <Cell>{r.included ? 'Included' : <span className="muted">Not included</span>}</Cell>
-                        <Cell>
-                          {r.overdue && <span className="badge failed">Overdue</span>}{' '}
-                          {!last ? (
-                            <span className="muted">Never</span>
-                          ) : (
-                            <span title={last.error ?? last.file ?? undefined}>
-                              <span
-                                className={`badge ${last.status === 'ok' ? 'ok' : last.status === 'failed' ? 'failed' : 'muted'}`}
-                              >
-                                {last.status === 'ok'
-                                  ? 'OK'
-                                  : last.status === 'failed'
-                                    ? 'Failed'
-                                    : 'Skipped'}
-                              </span>{' '}
-                              <TimeAgo at={last.at} />
-                              {last.status === 'ok' &&
-                                last.sizeBytes !== null &&
-                                `, ${formatSize(last.sizeBytes)}`}
-                              {last.status !== 'ok' && last.error && (
-                                <span className="cell-error"> {last.error}</span>
-                              )}
-                            </span>
-                          )}
-                        </Cell>
-                      </Row>
-                    );
-                  }}
-                </TableBody>
-              </Table>
-            </LongTable>
+            <LongTable rows={items.length}>{table}</LongTable>
           </NowProvider>
         )}
       </LiveContent>
