@@ -14,6 +14,7 @@ import { CatalogService } from './catalog/catalog-service';
 import { RecoveryJobs, recoveryHandlers } from './backup/recovery-handlers';
 import { catalogRecoverySource } from './backup/server-recovery';
 import { nodeAgentLauncher, type AgentLauncher } from './backup/fs-agent';
+import { keepSpareAgent } from './backup/spare-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
@@ -124,6 +125,8 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   });
   const announcer = new RepositoryAnnouncer({ store, clients: clientServer, events });
 
+  // Every job that touches a user-chosen folder gets an agent of its own, started ahead (spare-agent.ts).
+  const agents = keepSpareAgent(options.agentLauncher ?? nodeAgentLauncher);
   const backups = new BackupService({
     dataDir,
     store,
@@ -133,7 +136,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     settings,
     appInfo: options.appInfo,
     clients: clientServer,
-    agentLauncher: options.agentLauncher,
+    agentLauncher: agents.launch,
     logger,
   });
 
@@ -153,7 +156,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     clock,
     settings,
     events,
-    launcher: options.agentLauncher ?? nodeAgentLauncher,
+    launcher: agents.launch,
     secrets: options.secrets ?? fileSecretStore(dataDir),
     logger,
     retryDelaysMs: options.offsiteRetryDelaysMs,
@@ -199,7 +202,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       clock,
       autoBackup: scheduler,
       timeZone: options.timeZone,
-      agentLauncher: options.agentLauncher,
+      agentLauncher: agents.launch,
     }),
     ...offsiteHandlers(offsite),
     ...catalogHandlers(catalog),
@@ -255,6 +258,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       await catalog.stop();
       // backups.stop() cancelled the running job; wait until the run has recorded it.
       await scheduler.idle();
+      agents.dispose();
       await clientServer.close();
       store.closeAll();
       serverDb.close();
