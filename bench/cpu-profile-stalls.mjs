@@ -1,11 +1,12 @@
-// `node bench/cpu-profile-stalls.mjs FILE.cpuprofile [MIN_MS]`: the stretches of a V8 CPU profile (node
+// `node bench/cpu-profile-stalls.mjs FILE.cpuprofile [MIN_MS | --at END_US:LATE_MS,...]`: the stretches of a V8 CPU profile (node
 // --cpu-prof) in which the thread ran JavaScript (or GC) without a break for MIN_MS (20) or longer — the event-loop stalls a
 // max figure counts — each with the time it started, how long it lasted, the functions it spent its
-// own time in, and our own code on the stacks (the first frame under out/ or electron/). Where the time
-// in all goes: bench/cpu-profile-summary.mjs.
+// own time in, and our own code on the stacks (the first frame under out/ or electron/). With --at (the
+// worst stalls bench:backup prints): what ran in each stall's window instead. Where the time in all
+// goes: bench/cpu-profile-summary.mjs.
 import fs from 'node:fs';
 
-const [file, minMs = '20'] = process.argv.slice(2);
+const [file, minMs = '20', windows] = process.argv.slice(2);
 if (!file) {
   console.error('usage: node bench/cpu-profile-stalls.mjs FILE.cpuprofile [MIN_MS]');
   process.exit(2);
@@ -29,6 +30,35 @@ function ours(id) {
 }
 // Between two tasks the loop itself runs: "(program)" (native, outside JS) ends a stretch as idle does.
 const isIdle = (id) => ['(idle)', '(program)'].includes(byId.get(id).callFrame.functionName);
+
+if (minMs === '--at') {
+  // Each window: from END_US - LATE_MS - the timer's 5 ms to END_US, on the profile's own clock.
+  for (const w of (windows ?? '').split(',').filter(Boolean)) {
+    const [endUs, lateMs] = w.split(':').map(Number);
+    const from = endUs - (lateMs + 5) * 1000;
+    const self = new Map();
+    const own = new Map();
+    let t = profile.startTime;
+    for (let i = 0; i < profile.samples.length; i++) {
+      t += profile.timeDeltas[i] ?? 0;
+      if (t < from || t > endUs) continue;
+      const id = profile.samples[i];
+      const dt = profile.timeDeltas[i + 1] ?? 0;
+      const leaf = name(byId.get(id));
+      self.set(leaf, (self.get(leaf) ?? 0) + dt);
+      own.set(ours(id), (own.get(ours(id)) ?? 0) + dt);
+    }
+    const top = (map, n) =>
+      [...map.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n)
+        .map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k}`);
+    console.log(`\nstall of ${lateMs} ms ending at ${endUs} µs (profile +${((endUs - profile.startTime) / 1e6).toFixed(2)} s)`);
+    for (const line of top(self, 8)) console.log(`  self  ${line}`);
+    for (const line of top(own, 5)) console.log(`  ours  ${line}`);
+  }
+  process.exit(0);
+}
 
 const stalls = [];
 let current = null;

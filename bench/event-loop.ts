@@ -14,7 +14,14 @@ export interface LoopDelay {
   /** The longest GC pause meanwhile, and the time all GC pauses took together. */
   longestGcMs: number;
   gcTotalMs: number;
+  /**
+   * The worst stalls, each as its lateness and the monotonic clock (µs, as a V8 CPU profile's
+   * timestamps) when the late timer finally ran: bench/cpu-profile-stalls.mjs --at shows what ran.
+   */
+  worst: Array<{ lateMs: number; endUs: number }>;
 }
+
+const WORST_KEPT = 5;
 
 /** Starts measuring; `stop()` ends it and returns the figures. */
 export function watchEventLoop(): { stop(): LoopDelay } {
@@ -29,9 +36,24 @@ export function watchEventLoop(): { stop(): LoopDelay } {
   });
   gc.observe({ entryTypes: ['gc'] });
   histogram.enable();
+  // A timer of our own beside the histogram, only to know when the worst stalls happened.
+  const worst: LoopDelay['worst'] = [];
+  let expected = process.hrtime.bigint() + BigInt(RESOLUTION_MS * 1e6);
+  const tick = () => {
+    const now = process.hrtime.bigint();
+    const lateMs = Number(now - expected) / 1e6;
+    if (lateMs > (worst.at(-1)?.lateMs ?? 0) || worst.length < WORST_KEPT) {
+      worst.push({ lateMs, endUs: Number(now / 1000n) });
+      worst.sort((a, b) => b.lateMs - a.lateMs).splice(WORST_KEPT);
+    }
+    expected = now + BigInt(RESOLUTION_MS * 1e6);
+    timer = setTimeout(tick, RESOLUTION_MS);
+  };
+  let timer = setTimeout(tick, RESOLUTION_MS);
   const late = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
   return {
     stop() {
+      clearTimeout(timer);
       histogram.disable();
       gc.disconnect();
       return {
@@ -40,6 +62,7 @@ export function watchEventLoop(): { stop(): LoopDelay } {
         samples: histogram.count,
         longestGcMs,
         gcTotalMs,
+        worst,
       };
     },
   };
