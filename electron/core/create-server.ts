@@ -13,8 +13,7 @@ import { catalogHandlers } from './catalog/catalog-handlers';
 import { CatalogService } from './catalog/catalog-service';
 import { RecoveryJobs, recoveryHandlers } from './backup/recovery-handlers';
 import { catalogRecoverySource } from './backup/server-recovery';
-import { nodeAgentLauncher, type AgentLauncher } from './backup/fs-agent';
-import { keepSpareAgent } from './backup/spare-agent';
+import type { AgentLauncher } from './backup/fs-agent';
 import type { ClientsControl } from './clients-control';
 import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
@@ -125,8 +124,6 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   });
   const announcer = new RepositoryAnnouncer({ store, clients: clientServer, events });
 
-  // Every job that touches a user-chosen folder gets an agent of its own, started ahead (spare-agent.ts).
-  const agents = keepSpareAgent(options.agentLauncher ?? nodeAgentLauncher);
   const backups = new BackupService({
     dataDir,
     store,
@@ -136,7 +133,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     settings,
     appInfo: options.appInfo,
     clients: clientServer,
-    agentLauncher: agents.launch,
+    agentLauncher: options.agentLauncher,
     logger,
   });
 
@@ -156,7 +153,8 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     clock,
     settings,
     events,
-    launcher: agents.launch,
+    // The backups' agents: one a job finished with serves the next (agent-pool.ts).
+    launcher: backups.launcher,
     secrets: options.secrets ?? fileSecretStore(dataDir),
     logger,
     retryDelaysMs: options.offsiteRetryDelaysMs,
@@ -202,7 +200,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       clock,
       autoBackup: scheduler,
       timeZone: options.timeZone,
-      agentLauncher: agents.launch,
+      agentLauncher: backups.launcher,
     }),
     ...offsiteHandlers(offsite),
     ...catalogHandlers(catalog),
@@ -258,7 +256,6 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
       await catalog.stop();
       // backups.stop() cancelled the running job; wait until the run has recorded it.
       await scheduler.idle();
-      agents.dispose();
       await clientServer.close();
       store.closeAll();
       serverDb.close();

@@ -19,6 +19,7 @@ import type { SettingsService } from '../settings';
 import type { RepositoryStore } from '../storage/repository-store';
 import { openArchive } from './archive-reader';
 import { backupConfiguration, type VerifiedConfiguration } from './config-backup';
+import { agentPool, type AgentPool } from './agent-pool';
 import { nodeAgentLauncher, type AgentLauncher } from './fs-agent';
 import { BackupHistory } from './history';
 import { importArchive, type ImportRequest } from './import-archive';
@@ -84,14 +85,17 @@ export class BackupService {
    */
   afterConfigurationVerified: ((archive: VerifiedConfiguration) => Promise<void>) | null = null;
   private clients: ClientsControl | null;
-  private readonly launcher: AgentLauncher;
+  /** Starts a job's file agent, or hands it one the job before finished with (agent-pool.ts). */
+  readonly launcher: AgentLauncher;
+  private readonly agents: AgentPool;
 
   constructor(private readonly deps: BackupServiceDeps) {
     this.history = new BackupHistory(deps.serverDb, deps.clock);
     this.jobs = new JobRegistry(deps.events, deps.clock);
     this.safetyBackupsDir = path.join(deps.dataDir, 'safety-backups');
     this.clients = deps.clients ?? null;
-    this.launcher = deps.agentLauncher ?? nodeAgentLauncher;
+    this.agents = agentPool(deps.agentLauncher ?? nodeAgentLauncher);
+    this.launcher = this.agents.launch;
     const timeoutMs = () => this.timeoutMs();
     this.janitor = new Janitor({
       history: this.history,
@@ -396,5 +400,6 @@ export class BackupService {
     this.janitor.stopping(boundMs);
     await this.jobs.cancelAll();
     await this.janitor.stop(boundMs);
+    this.agents.dispose();
   }
 }

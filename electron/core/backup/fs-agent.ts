@@ -199,6 +199,11 @@ export interface AgentProcess {
   kill(): void;
   /** Whether the agent keeps the server's process alive: while a call waits, yes; idle, no. */
   setBusy(busy: boolean): void;
+  /**
+   * Done with it, every call answered and every file closed: it may serve another job (agent-pool.ts),
+   * or it is ended. Never after a call that did not answer: that agent is killed.
+   */
+  release?(): void;
 }
 
 /** Starts an agent. Headless: a Node child process; the desktop app passes one built on utilityProcess. */

@@ -66,6 +66,8 @@ export class TargetFs {
   /** The pid of an agent killed while a call was in flight: that call may still land (a late rename). */
   stuckPid: number | undefined;
   private stuckExit: Promise<void> | null = null;
+  /** Files open in the agent: one a job leaves open (it failed midway) is never handed to the next. */
+  private readonly openFds = new Set<number>();
 
   constructor(private readonly options: TargetFsOptions) {
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -207,7 +209,9 @@ export class TargetFs {
       return;
     }
     this.options.signal?.removeEventListener('abort', this.onAbort);
-    this.agent?.kill();
+    // Every call answered and every file closed: the agent holds nothing, and may serve the next job.
+    if (this.agent?.release && this.openFds.size === 0) this.agent.release();
+    else this.agent?.kill();
     this.agent = null;
     this.failure ??= new AppFailure('INTERNAL', 'This file agent was closed.');
   }
@@ -258,7 +262,13 @@ export class TargetFs {
       { path: file, flags, mode },
       folder,
     );
+    this.openFds.add(fd);
     return new TargetFile(this, fd, file, size);
+  }
+
+  /** A file's close was answered: its agent holds it no longer. */
+  closed(fd: number): void {
+    this.openFds.delete(fd);
   }
 }
 
@@ -296,6 +306,7 @@ export class TargetFile {
     if (this.closed) return;
     this.closed = true;
     await this.io.call('close', { fd: this.fd }, this.folder);
+    this.io.closed(this.fd);
   }
 }
 
