@@ -139,6 +139,21 @@ async function generate(dataDir: string, bytes: number) {
   return facts;
 }
 
+/** This process's resident memory by kind of mapping, from /proc/self/smaps (Linux). */
+function residentByKind(): { mallocHeapMb: number; anonymousMb: number } {
+  let kind: 'heap' | 'anon' | 'other' = 'other';
+  let heapKb = 0;
+  let anonKb = 0;
+  for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) kind = mapping[1] === '[heap]' ? 'heap' : mapping[1] === '' ? 'anon' : 'other';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && kind === 'heap') heapKb += Number(rss[1]);
+    if (rss && kind === 'anon') anonKb += Number(rss[1]);
+  }
+  return { mallocHeapMb: heapKb / 1024, anonymousMb: anonKb / 1024 };
+}
+
 // Measuring one step in a process of its own ------------------------------------------------------
 
 interface Measured {
@@ -147,6 +162,12 @@ interface Measured {
   peakRssMb: number;
   /** At the sample with the highest RSS: what V8 and Node said it held. */
   atPeak: { heapUsedMb: number; externalMb: number; arrayBuffersMb: number };
+  /**
+   * At the highest RSS sampled (read at most every 100 ms), the increase of what the kernel counts
+   * resident: the C heap malloc grows with brk (smaps "[heap]": freed blocks in its middle stay resident),
+   * and anonymous mappings (V8's heaps, threads' stacks and malloc arenas, large buffers).
+   */
+  residentAtPeak: { mallocHeapMb: number; anonymousMb: number };
   /** The highest summed RSS of this process's child processes (its file agents) while it ran. */
   agentsPeakMb: number;
   /** The peak RSS increase within each phase the job reported (where the memory goes). */
@@ -209,6 +230,9 @@ async function measureHere(step: Step) {
   const maxBefore = process.resourceUsage().maxRSS * 1024;
   let peak = before;
   let atPeak = process.memoryUsage();
+  const residentBefore = residentByKind();
+  let residentAtPeak = residentBefore;
+  let residentReadAt = 0;
   let agentsPeak = 0;
   let phase = 'starting';
   const phases: Record<string, number> = {};
@@ -218,6 +242,10 @@ async function measureHere(step: Step) {
     if (rss > peak) {
       peak = rss;
       atPeak = process.memoryUsage();
+      if (performance.now() - residentReadAt > 100) {
+        residentReadAt = performance.now();
+        residentAtPeak = residentByKind();
+      }
     }
     agentsPeak = Math.max(agentsPeak, childrenRss());
   };
@@ -272,6 +300,10 @@ async function measureHere(step: Step) {
   const result: Measured = {
     seconds,
     peakRssMb: mb(peak - before),
+    residentAtPeak: {
+      mallocHeapMb: residentAtPeak.mallocHeapMb - residentBefore.mallocHeapMb,
+      anonymousMb: residentAtPeak.anonymousMb - residentBefore.anonymousMb,
+    },
     atPeak: {
       heapUsedMb: mb(atPeak.heapUsed),
       externalMb: mb(atPeak.external),
@@ -311,7 +343,8 @@ async function one(sizeMb: number) {
           `${(mb(repo.fileBytes) / r.seconds).toFixed(1).padStart(7)} MB/s ` +
           `${r.peakRssMb.toFixed(1).padStart(7)} MB peak RSS increase ` +
           `(at the peak: heap ${r.atPeak.heapUsedMb.toFixed(0)} MB, external ${r.atPeak.externalMb.toFixed(0)} MB, ` +
-          `array buffers ${r.atPeak.arrayBuffersMb.toFixed(0)} MB; file agents ${r.agentsPeakMb.toFixed(0)} MB RSS)\n` +
+          `array buffers ${r.atPeak.arrayBuffersMb.toFixed(0)} MB; resident: malloc heap +${r.residentAtPeak.mallocHeapMb.toFixed(0)} MB, ` +
+          `anonymous +${r.residentAtPeak.anonymousMb.toFixed(0)} MB; file agents ${r.agentsPeakMb.toFixed(0)} MB RSS)\n` +
           `${''.padEnd(17)}by phase: ${Object.entries(r.phases)
             .map(([p, v]) => `${p} ${v.toFixed(0)} MB`)
             .join(', ')}`,
