@@ -433,8 +433,12 @@ async function main() {
   ] as const)
     console.log(
       `event-loop delay (late timers), 10 clients writing, ${name}: p99 ${d.p99Ms.toFixed(2)} ms, max ${d.maxMs.toFixed(1)} ms; ` +
-        `longest GC pause ${d.longestGcMs.toFixed(1)} ms, GC ${d.gcTotalMs.toFixed(0)} ms in all (${d.samples} samples); ` +
-        `worst at ${d.worst.map((w) => `${w.endUs}:${w.lateMs.toFixed(0)}`).join(',')} (µs:ms, for cpu-profile-stalls --at)`,
+        `longest GC pause ${d.longestGcMs.toFixed(1)} ms, GC ${d.gcTotalMs.toFixed(0)} ms in all (` +
+        Object.entries(d.gcByKind)
+          .map(([kind, k]) => `${kind} ${k.count}× ${k.ms.toFixed(0)} ms`)
+          .join(', ') +
+        `; ${d.samples} samples); ` +
+        `worst at ${d.worst.map((w) => `${w.endUs}:${w.lateMs.toFixed(0)}`).join(',')}, window ${d.window} (µs:ms, for cpu-profile-stalls --at)`,
     );
   // adm-zip is synchronous: the main thread is blocked for its whole run.
   console.log(`main thread blocked in one piece, adm-zip backup: ${(adm.seconds * 1000).toFixed(0)} ms`);

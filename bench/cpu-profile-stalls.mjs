@@ -54,8 +54,8 @@ if (minMs === '--at') {
         .slice(0, n)
         .map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k}`);
     console.log(`\nstall of ${lateMs} ms ending at ${endUs} µs (profile +${((endUs - profile.startTime) / 1e6).toFixed(2)} s)`);
-    for (const line of top(self, 8)) console.log(`  self  ${line}`);
-    for (const line of top(own, 5)) console.log(`  ours  ${line}`);
+    for (const line of top(self, Number(process.env.TOP ?? 8))) console.log(`  self  ${line}`);
+    for (const line of top(own, Number(process.env.TOP ?? 5))) console.log(`  ours  ${line}`);
   }
   process.exit(0);
 }
