@@ -19,6 +19,8 @@ import { clientAdminHandlers } from './client-server/admin-handlers';
 import { ClientServer } from './client-server/client-server';
 import { repositoriesHandlers, setBackupMembership } from './repositories-handlers';
 import { RepositoryAnnouncer } from './repository-announcer';
+import { NumberedAnnouncer } from './numbered-announcer';
+import type { ClientSession } from '../shared/contract/clients';
 import { RepositoryStore, ServerDb } from './storage';
 import { MemorySettingsBackend, SettingsService, type SettingsBackend } from './settings';
 import { AutoBackup } from './schedule/auto-backup';
@@ -117,12 +119,20 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
     idleTimeoutMs: options.clientIdleTimeoutMs,
     onStateChanged: (status) => events.emit('serverStateChanged', status),
     onSessionsChanged: (clients, connections) => {
-      events.emit('clientsChanged', { clients });
+      // Only the sessions that came, went or worked (one of 200), numbered (followClients).
+      clientsAnnouncer.announceAll(clients);
       // Connected-client counts are part of each repository's summary (only those are announced).
       if (connections) announcer.announceCounts();
     },
   });
   const announcer = new RepositoryAnnouncer({ store, clients: clientServer, events });
+  const clientsAnnouncer = new NumberedAnnouncer<ClientSession>({
+    keyOf: (s) => s.id,
+    read: () => clientServer.listSessions(),
+    emit: (change) => events.emit('clientsChanged', change),
+    // The client server has no session yet: every connect is announced, followed or not.
+    initial: [],
+  });
 
   const backups = new BackupService({
     dataDir,
@@ -189,7 +199,7 @@ export async function createServer(options: ServerOptions): Promise<RepoServer> 
   const handlers: CoreHandlers = {
     ...serverInfoHandlers({ appInfo: options.appInfo, dataDir, startedAt, host: options.host }),
     ...repositoriesHandlers({ store, clients: clientServer, serverDb, announcer, settings }),
-    ...clientAdminHandlers(clientServer, settings),
+    ...clientAdminHandlers(clientServer, settings, clientsAnnouncer),
     ...archiveHandlers(backups, {
       onRepositoriesChanged: announceRepositories,
       onImportedBackupMembership: (name, included) => setBackupMembership(settings, name, included),

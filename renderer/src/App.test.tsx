@@ -65,18 +65,23 @@ describe('the main window', () => {
 
   it('lists the clients and follows clientsChanged without asking again', async () => {
     const api = renderApp({
-      listClients: async () => [client('1', 'tool-a', 'login'), client('2', 'tool-b', 'login')],
+      followClients: async () => ({
+        stream: 's',
+        seq: 0,
+        clients: [client('1', 'tool-a', 'login'), client('2', 'tool-b', 'login')],
+      }),
     });
     const table = await screen.findByRole('grid', { name: 'Connected clients' });
     expect(await within(table).findByText('tool-a')).toBeInTheDocument();
-    act(() => api.emit('clientsChanged', { clients: [client('2', 'tool-b', 'login')] }));
+    act(() => api.emit('clientsChanged', { stream: 's', seq: 1, changed: [], removed: ['1'], order: ['2'] }));
     await waitFor(() => expect(within(table).queryByText('tool-a')).not.toBeInTheDocument());
-    expect(api.calls.filter((c) => c.name === 'listClients')).toHaveLength(1);
+    expect(within(table).getByText('tool-b')).toBeInTheDocument();
+    expect(api.calls.filter((c) => c.name === 'followClients')).toHaveLength(1);
   });
 
   it('shows a failed Disconnect in the client’s row', async () => {
     renderApp(
-      { listClients: async () => [client('1', 'tool-a', 'login')] },
+      { followClients: async () => ({ stream: 's', seq: 0, clients: [client('1', 'tool-a', 'login')] }) },
       { disconnectClient: { code: 'NOT_FOUND', message: 'That client has already gone.' } },
     );
     await userEvent.click(await screen.findByRole('button', { name: 'Disconnect tool-a' }));

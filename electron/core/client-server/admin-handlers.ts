@@ -1,4 +1,6 @@
 import type { CoreHandlers } from '../../shared/contract';
+import type { ClientSession } from '../../shared/contract/clients';
+import type { NumberedAnnouncer } from '../numbered-announcer';
 import type { SettingsService } from '../settings';
 import { ensureAccessToken, rotateAccessToken } from './access-token';
 import type { ClientServer } from './client-server';
@@ -9,6 +11,7 @@ type ClientMethods =
   | 'stopClientServer'
   | 'changePort'
   | 'listClients'
+  | 'followClients'
   | 'disconnectClient'
   | 'getClientAccessToken'
   | 'newClientAccessToken';
@@ -17,6 +20,8 @@ type ClientMethods =
 export function clientAdminHandlers(
   server: ClientServer,
   settings: SettingsService,
+  /** clientsChanged's announcer: the list with the number of the last change it includes. */
+  announcer: Pick<NumberedAnnouncer<ClientSession>, 'follow'>,
 ): Pick<CoreHandlers, ClientMethods> {
   const tokenAnswer = (token: string) => ({
     token,
@@ -28,6 +33,10 @@ export function clientAdminHandlers(
     stopClientServer: async () => server.stop(),
     changePort: async ({ port }) => server.changePort(port),
     listClients: async () => server.listSessions(),
+    followClients: async () => {
+      const { stream, seq, items } = announcer.follow();
+      return { stream, seq, clients: items };
+    },
     disconnectClient: async ({ id, reason }) => {
       await server.disconnect(id, reason ?? 'Disconnected by the administrator.');
       return null;

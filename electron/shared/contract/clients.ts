@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Port } from '../port';
 import { TokenRequiredFrom } from '../settings-schema';
 import { event, method } from './define';
+import { NumberedStream, numberedChange } from './numbered';
 
 export const ServerStatus = z.object({
   state: z.enum(['running', 'stopped', 'starting', 'stopping']),
@@ -30,6 +31,20 @@ export const ClientSession = z.object({
 });
 export type ClientSession = z.infer<typeof ClientSession>;
 
+/** Every connected client, with the last clientsChanged it includes (shared/contract/numbered.ts). */
+export const ClientList = z.object({
+  ...NumberedStream,
+  clients: z.array(ClientSession),
+});
+export type ClientList = z.infer<typeof ClientList>;
+
+/**
+ * What changed since the announcement before (seq - 1), keyed by session id: sessions that connected or
+ * worked (whole), ids of those gone, and, when a session came or went, every id in the list's order.
+ */
+export const ClientsChange = numberedChange(ClientSession);
+export type ClientsChange = z.infer<typeof ClientsChange>;
+
 export const ClientAccessToken = z.object({
   token: z.string(),
   requiredFrom: TokenRequiredFrom,
@@ -48,6 +63,11 @@ export const clientMethods = {
     'Listen on another port; if it is in use, PORT_IN_USE and the old port keeps serving.',
   ),
   listClients: method(NoInput, z.array(ClientSession), 'The connected clients.'),
+  followClients: method(
+    NoInput,
+    ClientList,
+    'The connected clients, with the last clientsChanged the list includes (the changes to apply after it).',
+  ),
   getClientAccessToken: method(
     NoInput,
     ClientAccessToken,
@@ -71,7 +91,7 @@ export const clientEvents = {
     'The client server started, stopped or moved, or a client connected or left.',
   ),
   clientsChanged: event(
-    z.object({ clients: z.array(ClientSession) }),
-    'A client connected, disconnected or worked.',
+    ClientsChange,
+    'Clients connected, disconnected or worked: only those, numbered in order (followClients).',
   ),
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KnownRepositoryName, RepositoryName } from '../repository-name';
 import { event, method } from './define';
+import { NumberedStream, numberedChange } from './numbered';
 
 export const RepositorySummary = z.object({
   name: z.string(),
@@ -17,18 +18,9 @@ export const RepositorySummary = z.object({
 });
 export type RepositorySummary = z.infer<typeof RepositorySummary>;
 
-/**
- * Which announcements a list includes: `stream` names one run of the core's announcer (a restarted core
- * starts another), `seq` counts its repositoriesChanged events. The Control Panel applies a change only
- * to the list it follows, in order: any other stream or sequence number means "load the list again".
- */
-const RepositoriesStream = {
-  stream: z.string().min(1).max(100),
-  seq: z.number().int().nonnegative(),
-};
-
+/** Every repository, with the last repositoriesChanged it includes (shared/contract/numbered.ts). */
 export const RepositoryList = z.object({
-  ...RepositoriesStream,
+  ...NumberedStream,
   repositories: z.array(RepositorySummary),
 });
 export type RepositoryList = z.infer<typeof RepositoryList>;
@@ -37,13 +29,7 @@ export type RepositoryList = z.infer<typeof RepositoryList>;
  * What changed since the announcement before (seq - 1): rows added or changed (whole summaries), names
  * removed, and, when the set of names changed, every name in the list's order.
  */
-export const RepositoriesChange = z.object({
-  ...RepositoriesStream,
-  seq: z.number().int().positive(),
-  changed: z.array(RepositorySummary),
-  removed: z.array(z.string()),
-  order: z.array(z.string()).optional(),
-});
+export const RepositoriesChange = numberedChange(RepositorySummary);
 export type RepositoriesChange = z.infer<typeof RepositoriesChange>;
 
 export const repositoryMethods = {

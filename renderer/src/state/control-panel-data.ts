@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { RendererApi } from '../../../electron/shared/contract';
+import { ClientsChange, type ClientSession } from '../../../electron/shared/contract/clients';
 import { RepositoriesChange, type RepositorySummary } from '../../../electron/shared/contract/repositories';
 import { useApi } from '../api/context';
 import { useFollowedList } from './followed-list';
@@ -14,7 +15,11 @@ const loadRepositories = async (api: RendererApi) => {
     : result;
 };
 const repositoryName = (r: RepositorySummary) => r.name;
-const loadClients = (api: RendererApi) => api.listClients();
+const loadClients = async (api: RendererApi) => {
+  const result = await api.followClients();
+  return result.ok ? { ok: true as const, value: { ...result.value, items: result.value.clients } } : result;
+};
+const sessionId = (c: ClientSession) => c.id;
 const loadServerStatus = (api: RendererApi) => api.getServerStatus();
 const loadBackupStatus = (api: RendererApi) => api.getBackupStatus();
 const loadServerInfo = (api: RendererApi) => api.getServerInfo();
@@ -30,7 +35,9 @@ export const useRepositories = () =>
     keyOf: repositoryName,
   });
 
-export const useClients = () => useLive({ load: loadClients, events: { clientsChanged: (p) => p.clients } });
+/** 200 clients: each event carries only the sessions that came, went or worked (followed-list.ts). */
+export const useClients = () =>
+  useFollowedList({ load: loadClients, event: 'clientsChanged', change: ClientsChange, keyOf: sessionId });
 
 export const useServerStatus = () =>
   useLive({ load: loadServerStatus, events: { serverStateChanged: (p) => p } });

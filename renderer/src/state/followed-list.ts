@@ -1,26 +1,11 @@
 import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { EventName, RendererApi } from '../../../electron/shared/contract';
+import type { NumberedChange, NumberedList } from '../../../electron/shared/contract/numbered';
 import type { AppError, Result } from '../../../electron/shared/result';
 import { useApi } from '../api/context';
 import { useConnection } from './connection';
 import type { Live } from './live';
-
-/** A list as the core answers it: its items and the last numbered change it includes. */
-export interface NumberedList<T> {
-  stream: string;
-  seq: number;
-  items: T[];
-}
-
-/** One numbered change: items added or changed (whole), keys removed, and the new order when it moved. */
-export interface NumberedChange<T> {
-  stream: string;
-  seq: number;
-  changed: T[];
-  removed: string[];
-  order?: string[];
-}
 
 interface Followed<T> {
   stream: string;
