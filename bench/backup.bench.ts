@@ -442,7 +442,9 @@ async function main() {
     );
   // adm-zip is synchronous: the main thread is blocked for its whole run.
   console.log(`main thread blocked in one piece, adm-zip backup: ${(adm.seconds * 1000).toFixed(0)} ms`);
-  console.log(`client writes during the backup and the restore: ${clients.writes} ok, ${clients.failures} failed`);
+  console.log(
+    `client writes during the backup and the restore: ${clients.writes} ok, ${clients.failures} failed`,
+  );
   const ratio = (n: number) => (100 * n) / snapshotBytes;
   console.log(
     `compressed size: in blocks ${ratio(inBlocks).toFixed(2)} %, one stream ${ratio(inOneStream).toFixed(2)} %, ` +

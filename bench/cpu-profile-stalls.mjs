@@ -53,7 +53,9 @@ if (minMs === '--at') {
         .sort((a, b) => b[1] - a[1])
         .slice(0, n)
         .map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k}`);
-    console.log(`\nstall of ${lateMs} ms ending at ${endUs} µs (profile +${((endUs - profile.startTime) / 1e6).toFixed(2)} s)`);
+    console.log(
+      `\nstall of ${lateMs} ms ending at ${endUs} µs (profile +${((endUs - profile.startTime) / 1e6).toFixed(2)} s)`,
+    );
     for (const line of top(self, Number(process.env.TOP ?? 8))) console.log(`  self  ${line}`);
     for (const line of top(own, Number(process.env.TOP ?? 5))) console.log(`  ours  ${line}`);
   }
@@ -88,7 +90,9 @@ const top = (map, n) =>
     .map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k}`);
 console.log(`${file}: ${long.length} stretches busy for ${minMs} ms or more (of ${stalls.length})`);
 for (const s of long.sort((a, b) => b.us - a.us).slice(0, 15)) {
-  console.log(`\nat +${((s.start - profile.startTime) / 1e6).toFixed(2)} s: ${(s.us / 1000).toFixed(1)} ms busy`);
+  console.log(
+    `\nat +${((s.start - profile.startTime) / 1e6).toFixed(2)} s: ${(s.us / 1000).toFixed(1)} ms busy`,
+  );
   for (const line of top(s.self, 6)) console.log(`  self  ${line}`);
   for (const line of top(s.ours, 4)) console.log(`  ours  ${line}`);
 }
