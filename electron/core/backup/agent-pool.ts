@@ -1,4 +1,5 @@
 import type { AgentLauncher, AgentProcess, AgentResponse } from './fs-agent';
+import { KeptWorkers } from './kept-workers';
 
 /** An agent no job took for this long is ended: an idle server keeps no extra process. */
 export const AGENT_IDLE_MS = 5_000;
@@ -17,6 +18,10 @@ interface Agent {
   onAnswer: ((response: AgentResponse) => void) | null;
   onGone: (() => void) | null;
   gone: boolean;
+  // What KeptWorkers asks of what it keeps: a waiting agent keeps nothing alive; the job it serves next
+  // marks it busy for each call (TargetFs).
+  ref(): void;
+  unref(): void;
 }
 
 /**
@@ -27,40 +32,38 @@ interface Agent {
  * 10–40 ms as it grows (the page tables are copied): a scheduled run of 500 repositories started 500.
  */
 export function agentPool(launchNew: AgentLauncher, idleMs = AGENT_IDLE_MS): AgentPool {
-  const idle: Array<{ agent: Agent; timer: NodeJS.Timeout }> = [];
+  const end = (agent: Agent) => {
+    idle.drop(agent);
+    agent.onAnswer = null;
+    agent.process.kill();
+  };
+  const idle = new KeptWorkers<Agent>(end, { idleMs, max: MAX_IDLE_AGENTS });
   let disposed = false;
 
   const start = (): Agent => {
     const process = launchNew();
-    const agent: Agent = { process, onAnswer: null, onGone: null, gone: false };
+    const agent: Agent = {
+      process,
+      onAnswer: null,
+      onGone: null,
+      gone: false,
+      ref: () => {},
+      unref: () => process.setBusy(false),
+    };
     process.onMessage((response) => agent.onAnswer?.(response));
     process.onExit(() => {
       agent.gone = true;
-      unkeep(agent);
+      idle.drop(agent);
       agent.onGone?.();
     });
     return agent;
   };
 
-  const unkeep = (agent: Agent) => {
-    const at = idle.findIndex((i) => i.agent === agent);
-    if (at >= 0) clearTimeout(idle.splice(at, 1)[0]!.timer);
-  };
-
-  const end = (agent: Agent) => {
-    unkeep(agent);
-    agent.onAnswer = null;
-    agent.process.kill();
-  };
-
   /** After a job that left it holding nothing: kept for the next one, for a while. */
   const keep = (agent: Agent) => {
-    if (disposed || agent.gone || idle.length >= MAX_IDLE_AGENTS) return end(agent);
+    if (disposed || agent.gone) return end(agent);
     agent.onAnswer = null;
-    agent.process.setBusy(false);
-    const timer = setTimeout(() => end(agent), idleMs);
-    timer.unref();
-    idle.push({ agent, timer });
+    idle.keep(agent);
   };
 
   /** One job's view of an agent: its own listeners, and a release that hands the agent back. */
@@ -97,17 +100,10 @@ export function agentPool(launchNew: AgentLauncher, idleMs = AGENT_IDLE_MS): Age
   };
 
   return {
-    launch: () => {
-      const kept = idle.pop();
-      if (kept) clearTimeout(kept.timer);
-      return lease(kept?.agent ?? start());
-    },
+    launch: () => lease(idle.take() ?? start()),
     dispose: () => {
       disposed = true;
-      for (const { agent, timer } of idle.splice(0)) {
-        clearTimeout(timer);
-        end(agent);
-      }
+      idle.endAll();
     },
   };
 }
