@@ -1,5 +1,4 @@
 import type { CoreHandlers } from '../shared/contract';
-import type { RepositorySummary } from '../shared/contract/repositories';
 import { sameRepositoryName } from '../shared/repository-name';
 import { AppFailure } from '../shared/result';
 import type { ClientsControl } from './clients-control';
@@ -45,10 +44,6 @@ const clientsWord = (n: number) => (n === 1 ? '1 client is' : `${n} clients are`
 /** The repository methods of the contract: list, create, rename, delete (ARCHITECTURE §3). */
 export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers, RepositoryMethods> {
   const { store, clients, serverDb, announcer, settings } = deps;
-  const summaryOf = (name: string): RepositorySummary => ({
-    ...store.summary(name),
-    connectedClients: clients.connectedCount(name),
-  });
 
   return {
     listRepositories: async () => announcer.list(),
@@ -58,7 +53,7 @@ export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers,
       const repo = store.create(name);
       serverDb.audit('repository.create', repo.name);
       announcer.announceNames([repo.name]);
-      return summaryOf(repo.name);
+      return announcer.summaryOf(repo.name);
     },
 
     renameRepository: async ({ name, newName }) => {
@@ -84,7 +79,7 @@ export function repositoriesHandlers(deps: RepositoriesDeps): Pick<CoreHandlers,
       // Otherwise the schedule would name a repository that no longer exists, and skip the renamed one.
       followInBackupSettings(settings, current, store.resolve(newName) ?? newName);
       announcer.announceNames([current, newName]);
-      return summaryOf(newName);
+      return announcer.summaryOf(newName);
     },
 
     deleteRepository: async ({ name, force }) => {

@@ -28,8 +28,16 @@ export class RepositoryAnnouncer {
 
   /** Every repository, as the Control Panel lists them. */
   list(): RepositorySummary[] {
-    const { store, clients } = this.deps;
-    return store.list().map((r) => ({ ...r, connectedClients: clients.connectedCount(r.name) }));
+    return this.deps.store.list().map((r) => this.withClients(r));
+  }
+
+  /** One repository, as the Control Panel lists it (throws for one that cannot be read). */
+  summaryOf(name: string): RepositorySummary {
+    return this.withClients(this.deps.store.summary(name));
+  }
+
+  private withClients<R extends { name: string }>(stored: R): R & { connectedClients: number } {
+    return { ...stored, connectedClients: this.deps.clients.connectedCount(stored.name) };
   }
 
   /** The whole list with the number of the last change it includes (announcing any change not yet told). */
@@ -45,14 +53,14 @@ export class RepositoryAnnouncer {
 
   /** A repository created, renamed or deleted: only these names are read again; a name gone is removed. */
   announceNames(names: string[]): void {
-    const { store, clients } = this.deps;
+    const { store } = this.deps;
     const before = this.numbered.current();
     const readNow = new Map<string, Shown<RepositorySummary>>();
     for (const asked of names) {
       const name = store.resolve(asked);
       if (name === null) continue;
       try {
-        readNow.set(name, shown({ ...store.summary(name), connectedClients: clients.connectedCount(name) }));
+        readNow.set(name, shown(this.summaryOf(name)));
       } catch {
         // A damaged or missing file is not listed, as in store.list().
       }
