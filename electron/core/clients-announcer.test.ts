@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClientList, ClientSession, ClientsChange } from '../shared/contract/clients';
+import type { ClientsChange } from '../shared/contract/clients';
 import { RepoClient } from './client/repo-client';
-import { quietLogger } from './client-server/test-support';
+import { eventually } from './client-server/test-support';
 import { createServer } from './create-server';
+import { followChanges } from './testing/follow-changes';
+import { startTestCore, testCoreOptions } from './testing/test-core';
 
 // clientsChanged carries only the sessions that changed, numbered, keyed by session id: a panel that
 // applies each change in order to the list followClients answered has the very list listClients
@@ -17,16 +17,8 @@ afterEach(() => {
 });
 
 async function core() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clients-announcer-'));
+  const { server, dataDir } = await startTestCore('clients-announcer-');
   dirs.push(dataDir);
-  const server = await createServer({
-    dataDir,
-    appInfo: { name: 'Repository Server', version: '0.0.1' },
-    host: 'headless',
-    logger: quietLogger,
-  });
-  server.clientServer.overrideAddress({ host: '127.0.0.1', port: 0 });
-  await server.start();
   for (const name of ['Main', 'Other']) await server.handlers.createRepository({ name });
   const changes: ClientsChange[] = [];
   server.events.on('clientsChanged', (c) => changes.push(c));
@@ -36,46 +28,22 @@ async function core() {
   return { server, changes, connect };
 }
 
-/** What the Control Panel does with the changes (renderer/src/state/followed-list.ts), strictly. */
-function follow(start: ClientList) {
-  let seq = start.seq;
-  const byId = new Map(start.clients.map((c) => [c.id, c]));
-  let order = start.clients.map((c) => c.id);
-  return {
-    apply(c: ClientsChange) {
-      expect(c.stream).toBe(start.stream);
-      expect(c.seq).toBe(seq + 1);
-      seq = c.seq;
-      for (const id of c.removed) byId.delete(id);
-      for (const s of c.changed) byId.set(s.id, s);
-      order = c.order ?? order;
-      expect([...byId.keys()].sort()).toEqual([...order].sort());
-    },
-    list: (): ClientSession[] => order.map((id) => byId.get(id)!),
-  };
-}
-
-const until = async (check: () => boolean) => {
-  for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
-};
-
 describe('clientsChanged, numbered', () => {
   it('a connect announces its one session and the order; work only the session that worked', async () => {
     const { server, changes, connect } = await core();
     const a = await connect('Main', 'tool-a');
-    await until(() => changes.length === 1);
+    await eventually(() => expect(changes.length === 1).toBe(true));
     const start = await server.handlers.followClients(undefined);
     changes.length = 0;
 
     const b = await connect('Other', 'tool-b');
-    await until(() => changes.length === 1);
+    await eventually(() => expect(changes.length === 1).toBe(true));
     expect(changes[0]).toMatchObject({ stream: start.stream, seq: start.seq + 1, removed: [] });
     expect(changes[0]!.changed.map((s) => s.label)).toEqual(['tool-b']);
     expect(changes[0]!.order).toEqual([start.clients[0]!.id, changes[0]!.changed[0]!.id]);
 
     await a.put({ path: 'x', kind: 'data', content: 'x' });
-    await until(() => changes.length === 2);
+    await eventually(() => expect(changes.length === 2).toBe(true));
     expect(changes[1]!.order).toBeUndefined();
     expect(changes[1]!.removed).toEqual([]);
     expect(changes[1]!.changed).toEqual([expect.objectContaining({ label: 'tool-a', operations: 1 })]);
@@ -87,9 +55,9 @@ describe('clientsChanged, numbered', () => {
   it('applied in order to followClients, the changes give what listClients answers', async () => {
     const { server, changes, connect } = await core();
     const first = await connect('Main', 'first');
-    await until(() => changes.length > 0);
+    await eventually(() => expect(changes.length > 0).toBe(true));
     const start = await server.handlers.followClients(undefined);
-    const panel = follow(start);
+    const panel = followChanges({ ...start, items: start.clients }, (c) => c.id);
     changes.length = 0;
 
     // Two tools with one label: the list is keyed by session id, not by label.
@@ -106,7 +74,9 @@ describe('clientsChanged, numbered', () => {
     await server.handlers.disconnectClient({ id: kicked!.id, reason: 'Kicked.' });
     const late = await connect('Other', 'late');
     await late.put({ path: 'd', kind: 'data', content: 'd' });
-    await until(() => changes.some((c) => c.changed.some((s) => s.label === 'late' && s.operations === 1)));
+    await eventually(() =>
+      expect(changes.some((c) => c.changed.some((s) => s.label === 'late' && s.operations === 1))).toBe(true),
+    );
     // Work still in its 250 ms window: the next follow tells what is untold first.
     await late.put({ path: 'e', kind: 'data', content: 'e' });
     const end = await server.handlers.followClients(undefined);
@@ -128,12 +98,7 @@ describe('clientsChanged, numbered', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(changes).toEqual([]);
     await server.stop();
-    const restarted = await createServer({
-      dataDir: dirs.at(-1)!,
-      appInfo: { name: 'Repository Server', version: '0.0.1' },
-      host: 'headless',
-      logger: quietLogger,
-    });
+    const restarted = await createServer(testCoreOptions(dirs.at(-1)!));
     const second = await restarted.handlers.followClients(undefined);
     expect(second.stream).not.toBe(first.stream);
     expect(second.clients).toEqual([]);

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RepositoriesChange, RepositorySummary } from '../shared/contract/repositories';
+import type { RepositoriesChange } from '../shared/contract/repositories';
 import { RepoClient } from './client/repo-client';
-import { quietLogger } from './client-server/test-support';
+import { eventually } from './client-server/test-support';
 import { createServer } from './create-server';
+import { followChanges } from './testing/follow-changes';
+import { startTestCore, testCoreOptions } from './testing/test-core';
 
 // repositoriesChanged carries only what changed, numbered: a panel that applies each change in order to
 // the list followRepositories answered has the very list listRepositories answers, after any mix of
@@ -17,44 +17,12 @@ afterEach(() => {
 });
 
 async function core() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'announcer-'));
+  const { server, dataDir } = await startTestCore('announcer-');
   dirs.push(dataDir);
-  const server = await createServer({
-    dataDir,
-    appInfo: { name: 'Repository Server', version: '0.0.1' },
-    host: 'headless',
-    logger: quietLogger,
-  });
-  server.clientServer.overrideAddress({ host: '127.0.0.1', port: 0 });
-  await server.start();
   const changes: RepositoriesChange[] = [];
   server.events.on('repositoriesChanged', (c) => changes.push(c));
   return { server, changes };
 }
-
-/** What the Control Panel does with the changes (renderer/src/state/followed-list.ts), strictly. */
-function follow(start: { stream: string; seq: number; repositories: RepositorySummary[] }) {
-  let seq = start.seq;
-  const byName = new Map(start.repositories.map((r) => [r.name, r]));
-  let order = start.repositories.map((r) => r.name);
-  return {
-    apply(c: RepositoriesChange) {
-      expect(c.stream).toBe(start.stream);
-      expect(c.seq).toBe(seq + 1);
-      seq = c.seq;
-      for (const name of c.removed) byName.delete(name);
-      for (const r of c.changed) byName.set(r.name, r);
-      order = c.order ?? order;
-      expect([...byName.keys()].sort()).toEqual([...order].sort());
-    },
-    list: () => order.map((name) => byName.get(name)!),
-  };
-}
-
-const until = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
-};
 
 describe('RepositoryAnnouncer', () => {
   it('a create announces its one summary and the order; a connect only the count that changed', async () => {
@@ -70,7 +38,7 @@ describe('RepositoryAnnouncer', () => {
 
     const { port } = await server.handlers.getServerStatus(undefined);
     const client = await RepoClient.connect({ server: `ws://127.0.0.1:${port}`, repository: 'D' });
-    await until(() => changes.length === 2);
+    await eventually(() => expect(changes.length === 2).toBe(true));
     expect(changes[1]).toMatchObject({ seq: start.seq + 2, removed: [] });
     expect(changes[1]!.order).toBeUndefined();
     expect(changes[1]!.changed).toEqual([expect.objectContaining({ name: 'D', connectedClients: 1 })]);
@@ -82,21 +50,23 @@ describe('RepositoryAnnouncer', () => {
     const { server, changes } = await core();
     await server.handlers.createRepository({ name: 'Alpha' });
     const start = await server.handlers.followRepositories(undefined);
-    const panel = follow(start);
+    const panel = followChanges({ ...start, items: start.repositories }, (r) => r.name);
     changes.length = 0;
     const { port } = await server.handlers.getServerStatus(undefined);
 
     for (const name of ['Gamma', 'Beta', 'Zeta', 'Тесты']) await server.handlers.createRepository({ name });
     const client = await RepoClient.connect({ server: `ws://127.0.0.1:${port}`, repository: 'Beta' });
-    await until(() =>
-      changes.some((c) => c.changed.some((r) => r.name === 'Beta' && r.connectedClients === 1)),
+    await eventually(() =>
+      expect(changes.some((c) => c.changed.some((r) => r.name === 'Beta' && r.connectedClients === 1))).toBe(
+        true,
+      ),
     );
     await client.put({ path: 'a', kind: 'data', content: 'x' });
     server.store.open('Alpha').put({ path: 'b', kind: 'data', content: 'y', updatedBy: 'test' });
     await server.handlers.renameRepository({ name: 'Gamma', newName: 'Delta' });
     await server.handlers.deleteRepository({ name: 'Zeta', force: false });
     await server.handlers.deleteRepository({ name: 'Beta', force: true });
-    await until(() => changes.some((c) => c.removed.includes('Beta')));
+    await eventually(() => expect(changes.some((c) => c.removed.includes('Beta'))).toBe(true));
     // Writes are announced every 2 s; the next follow tells what is still untold first.
     const end = await server.handlers.followRepositories(undefined);
 
@@ -117,12 +87,7 @@ describe('RepositoryAnnouncer', () => {
     await server.handlers.followRepositories(undefined);
     expect(changes).toEqual([]);
     await server.stop();
-    const restarted = await createServer({
-      dataDir: dirs.at(-1)!,
-      appInfo: { name: 'Repository Server', version: '0.0.1' },
-      host: 'headless',
-      logger: quietLogger,
-    });
+    const restarted = await createServer(testCoreOptions(dirs.at(-1)!));
     const second = await restarted.handlers.followRepositories(undefined);
     expect(second.stream).not.toBe(first.stream);
     expect(second.repositories).toEqual(first.repositories);

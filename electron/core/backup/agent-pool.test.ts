@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentPool } from './agent-pool';
 import { nodeAgentLauncher, type AgentLauncher, type AgentProcess } from './fs-agent';
+import { eventually } from '../client-server/test-support';
 import { TargetFs } from './target-fs';
 
 // Real agent processes. A job's agent serves the next job once every call it made answered and every
@@ -37,11 +38,6 @@ const alive = (pid: number) => {
   }
 };
 
-const until = async (what: () => boolean) => {
-  for (let i = 0; i < 300 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(what()).toBe(true);
-};
-
 describe('agentPool', () => {
   it('hands the next job the agent the last one finished with; not one still holding a file', async () => {
     const t = world();
@@ -56,7 +52,7 @@ describe('agentPool', () => {
     await second.open(left, 'wx'); // a job that failed before closing its file
     second.close();
     expect(t.started).toHaveLength(1);
-    await until(() => !alive(t.started[0]!.pid!));
+    await eventually(() => expect(!alive(t.started[0]!.pid!)).toBe(true));
     const third = t.job();
     await third.readdir(t.dir);
     third.close();
@@ -78,7 +74,7 @@ describe('agentPool', () => {
     await fresh.readdir(t.dir);
     fresh.close();
     expect(t.started).toHaveLength(3);
-    await until(() => !alive(t.started[0]!.pid!) && !alive(t.started[1]!.pid!));
+    await eventually(() => expect(!alive(t.started[0]!.pid!) && !alive(t.started[1]!.pid!)).toBe(true));
     expect(alive(t.started[2]!.pid!)).toBe(true);
   });
 
@@ -87,14 +83,14 @@ describe('agentPool', () => {
     const job = t.job();
     await job.readdir(t.dir);
     job.close();
-    await until(() => !alive(t.started[0]!.pid!)); // idle for 300 ms
+    await eventually(() => expect(!alive(t.started[0]!.pid!)).toBe(true)); // idle for 300 ms
 
     const again = t.job();
     await again.readdir(t.dir);
     again.close();
     await new Promise((r) => setTimeout(r, 50)); // reset done: it waits for a job
     process.kill(t.started[1]!.pid!, 'SIGKILL');
-    await until(() => !alive(t.started[1]!.pid!));
+    await eventually(() => expect(!alive(t.started[1]!.pid!)).toBe(true));
     await new Promise((r) => setTimeout(r, 50));
     const afterCrash = t.job();
     expect(await afterCrash.readdir(t.dir)).toEqual([]);
@@ -103,6 +99,6 @@ describe('agentPool', () => {
 
     await new Promise((r) => setTimeout(r, 50));
     t.pool.dispose();
-    await until(() => !alive(t.started[2]!.pid!));
+    await eventually(() => expect(!alive(t.started[2]!.pid!)).toBe(true));
   });
 });
