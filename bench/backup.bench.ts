@@ -23,6 +23,7 @@ import { Readable, Transform } from 'node:stream';
 import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { BlockDeflater } from '../electron/core/backup/parallel-deflate';
+import type { EventBus } from '../electron/core/event-bus';
 import type { Repository } from '../electron/core/storage/repository';
 import { watchEventLoop } from './event-loop';
 import { atLeast, below, figure, load } from './figures';
@@ -53,6 +54,35 @@ async function measured<T>(
   peak = Math.max(peak, process.memoryUsage.rss());
   return { value, seconds, peakRssMb: mb(peak - base), load: load() };
 }
+
+/**
+ * The time jobs spend in each phase, summed over the jobs, in the order the phases came. A phase lasts
+ * from its first progress tick (ticks repeat the phase) until the next phase's, or until jobEnded().
+ */
+function timePhases(events: EventBus) {
+  const ms = new Map<string, number>();
+  let current: { phase: string; at: number } | null = null;
+  const end = () => {
+    if (current) ms.set(current.phase, (ms.get(current.phase) ?? 0) + performance.now() - current.at);
+    current = null;
+  };
+  const off = events.on('jobProgress', (p) => {
+    if (p.phase === undefined || p.phase === current?.phase) return;
+    end();
+    current = { phase: p.phase, at: performance.now() };
+  });
+  return {
+    jobEnded: end,
+    stop() {
+      end();
+      off();
+      return ms;
+    },
+  };
+}
+
+const phaseList = (ms: Map<string, number>) =>
+  [...ms].map(([phase, t]) => `${phase} ${(t / 1000).toFixed(2)} s`).join(', ');
 
 /** Ten closed-loop writers over WebSocket, in a worker thread; stop() resolves with their counts. */
 function startClients(url: string) {
@@ -161,10 +191,7 @@ async function main() {
   const url = `ws://127.0.0.1:${server.clientServer.status().port}`;
 
   // 1. Ours, no clients: throughput and memory; and where the time goes.
-  const phases: Array<[string, number]> = [];
-  const offPhases = server.events.on('jobProgress', (p) => {
-    if (phases.at(-1)?.[0] !== p.phase) phases.push([p.phase, performance.now()]);
-  });
+  const oursPhases = timePhases(server.events);
   const ours = await measured(async () => {
     const r = await server.backups.startExportJob({
       repository: 'Bench',
@@ -174,15 +201,9 @@ async function main() {
     return r.file!;
   });
   const oursFile = ours.value;
-  offPhases();
-  const oursEnd = performance.now();
-  const phaseSeconds = phases.map(
-    ([phase, at], i) => [phase, ((phases[i + 1]?.[1] ?? oursEnd) - at) / 1000] as const,
-  );
-  const breakdown = phaseSeconds.map(([phase, s]) => `${phase} ${s.toFixed(2)} s`);
+  const phaseMs = oursPhases.stop();
   // The archive written (every pipeline step but verifying it): what the hand-written script does.
-  const writtenSeconds =
-    ours.seconds - phaseSeconds.filter(([p]) => p === 'verifying').reduce((a, [, s]) => a + s, 0);
+  const writtenSeconds = ours.seconds - (phaseMs.get('verifying') ?? 0) / 1000;
 
   // 1b. The file agent's cost alone: the same bytes written through the agent (IPC, positional writes,
   // a datasync every 8 MB, fsync at the end) and as the in-process writer did before the agent (a write
@@ -249,7 +270,8 @@ async function main() {
   });
   const loop = loopWatch.stop();
   const restoreWatch = watchEventLoop();
-  const busyRestore = await measured(async () => {
+  /** Our archive restored beside the repository, as a new one: full verification, rebuild, install. */
+  const restoreOurs = async () => {
     const r = await server.backups.startImportJob({
       file: oursFile,
       onConflict: 'rename',
@@ -257,7 +279,8 @@ async function main() {
     }).done;
     if (r.error) throw new Error(r.error.message);
     return r.restoredAs!;
-  });
+  };
+  const busyRestore = await measured(restoreOurs);
   const restoreLoop = restoreWatch.stop();
   server.store.delete(busyRestore.value);
   const clients = await idleClients.stop();
@@ -276,14 +299,7 @@ async function main() {
   );
 
   // 4. Ours, restore: full verification (SHA-256, integrity check) and install; and the bare extraction.
-  const restore = await measured(async () => {
-    const r = await server.backups.startImportJob({
-      file: oursFile,
-      onConflict: 'rename',
-      includeHistory: true,
-    }).done;
-    if (r.error) throw new Error(r.error.message);
-  });
+  const restore = await measured(restoreOurs);
   const extractDir = tempDir('extract');
   const extract = await measured(async () => {
     const archive = await openArchive(oursFile);
@@ -301,45 +317,20 @@ async function main() {
     await server.store.checkpoints.idle(); // the checkpointer would make a TRUNCATE beside it busy
     r.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
-  let runVerifying = 0;
-  let verifyStartedAt = 0;
-  // Where the run's time goes: each phase's time summed over the jobs (a phase lasts until the next one's
-  // first tick, or the job's end).
-  const runPhases = new Map<string, number>();
-  let runPhase: { name: string; at: number } | null = null;
-  const endRunPhase = (now: number) => {
-    if (runPhase) runPhases.set(runPhase.name, (runPhases.get(runPhase.name) ?? 0) + now - runPhase.at);
-    runPhase = null;
-  };
-  const offRun = server.events.on('jobProgress', (p) => {
-    if (p.phase !== undefined && p.phase !== runPhase?.name) {
-      const now = performance.now();
-      endRunPhase(now);
-      runPhase = { name: p.phase, at: now };
-    }
-    // Progress ticks repeat the phase: verifying starts at its first tick, not at each one (timing from
-    // the last tick counted a few hundred ms of each verification and called the rest "written").
-    if (p.phase === 'verifying') verifyStartedAt ||= performance.now();
-    else if (p.phase !== undefined && verifyStartedAt) {
-      runVerifying += performance.now() - verifyStartedAt;
-      verifyStartedAt = 0;
-    }
-  });
+  // Where the run's time goes: each phase's time summed over the jobs.
+  const runPhases = timePhases(server.events);
   const runOurs = await measured(async () => {
     for (const name of runNames) {
       const r = await server.backups.startExportJob({
         repository: name,
         destination: { kind: 'folder', folder: runDir },
       }).done;
-      endRunPhase(performance.now());
-      if (verifyStartedAt) {
-        runVerifying += performance.now() - verifyStartedAt;
-        verifyStartedAt = 0;
-      }
+      runPhases.jobEnded();
       if (r.error) throw new Error(r.error.message);
     }
   });
-  offRun();
+  const runPhaseMs = runPhases.stop();
+  const runVerifying = runPhaseMs.get('verifying') ?? 0;
   const runWrittenSeconds = runOurs.seconds - runVerifying / 1000;
   const runScriptDir = tempDir('run-script');
   const runScript = await measured(() => {
@@ -376,12 +367,8 @@ async function main() {
   console.log(
     `backup throughput (ours, fast, written and verified): ${rate(ours.seconds).toFixed(1)} MB/s (${ours.seconds.toFixed(2)} s, archive ${mb(fs.statSync(oursFile).size).toFixed(0)} MB)`,
   );
-  console.log(`backup phases (ours): ${breakdown.join(', ')}`);
-  console.log(
-    `run of ${RUN_OF} phases (ours, summed): ${[...runPhases]
-      .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`)
-      .join(', ')}`,
-  );
+  console.log(`backup phases (ours): ${phaseList(phaseMs)}`);
+  console.log(`run of ${RUN_OF} phases (ours, summed): ${phaseList(runPhaseMs)}`);
   console.log(
     `backup throughput (ours, archive written, verify excluded): ${rate(writtenSeconds).toFixed(1)} MB/s (${writtenSeconds.toFixed(2)} s)`,
   );

@@ -28,6 +28,14 @@ function ours(id) {
   }
   return '(no frame of ours)';
 }
+
+const add = (map, key, us) => map.set(key, (map.get(key) ?? 0) + us);
+/** The n largest entries of a map of µs, as lines. */
+const top = (map, n) =>
+  [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k}`);
 // Between two tasks the loop itself runs: "(program)" (native, outside JS) ends a stretch as idle does.
 const isIdle = (id) => ['(idle)', '(program)'].includes(byId.get(id).callFrame.functionName);
 
@@ -45,14 +53,9 @@ if (minMs === '--at') {
       const id = profile.samples[i];
       const dt = profile.timeDeltas[i + 1] ?? 0;
       const leaf = name(byId.get(id));
-      self.set(leaf, (self.get(leaf) ?? 0) + dt);
-      own.set(ours(id), (own.get(ours(id)) ?? 0) + dt);
+      add(self, leaf, dt);
+      add(own, ours(id), dt);
     }
-    const top = (map, n) =>
-      [...map.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, n)
-        .map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k}`);
     console.log(
       `\nstall of ${lateMs} ms ending at ${endUs} µs (profile +${((endUs - profile.startTime) / 1e6).toFixed(2)} s)`,
     );
@@ -77,17 +80,12 @@ for (let i = 0; i < profile.samples.length; i++) {
   current ??= { start: t, us: 0, self: new Map(), ours: new Map() };
   current.us += dt;
   const leaf = name(byId.get(id));
-  current.self.set(leaf, (current.self.get(leaf) ?? 0) + dt);
+  add(current.self, leaf, dt);
   const own = ours(id);
-  current.ours.set(own, (current.ours.get(own) ?? 0) + dt);
+  add(current.ours, own, dt);
 }
 if (current) stalls.push(current);
 const long = stalls.filter((s) => s.us >= Number(minMs) * 1000);
-const top = (map, n) =>
-  [...map.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k}`);
 console.log(`${file}: ${long.length} stretches busy for ${minMs} ms or more (of ${stalls.length})`);
 for (const s of long.sort((a, b) => b.us - a.us).slice(0, 15)) {
   console.log(

@@ -31,7 +31,6 @@ const WORST_KEPT = 5;
 export function watchEventLoop(): { stop(): LoopDelay } {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   let longestGcMs = 0;
-  let gcTotalMs = 0;
   const gcByKind: LoopDelay['gcByKind'] = {};
   const kinds: Record<number, string> = {
     [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
@@ -42,7 +41,6 @@ export function watchEventLoop(): { stop(): LoopDelay } {
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       longestGcMs = Math.max(longestGcMs, entry.duration);
-      gcTotalMs += entry.duration;
       const kind = kinds[(entry as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
       const k = (gcByKind[kind] ??= { count: 0, ms: 0 });
       k.count++;
@@ -51,7 +49,8 @@ export function watchEventLoop(): { stop(): LoopDelay } {
   });
   gc.observe({ entryTypes: ['gc'] });
   histogram.enable();
-  const startedUs = Number(process.hrtime.bigint() / 1000n);
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const startedUs = nowUs();
   // A timer of our own beside the histogram, only to know when the worst stalls happened.
   const worst: LoopDelay['worst'] = [];
   let expected = process.hrtime.bigint() + BigInt(RESOLUTION_MS * 1e6);
@@ -69,6 +68,7 @@ export function watchEventLoop(): { stop(): LoopDelay } {
   const late = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
   return {
     stop() {
+      const endedUs = nowUs();
       clearTimeout(timer);
       histogram.disable();
       gc.disconnect();
@@ -77,10 +77,10 @@ export function watchEventLoop(): { stop(): LoopDelay } {
         maxMs: late(histogram.max),
         samples: histogram.count,
         longestGcMs,
-        gcTotalMs,
+        gcTotalMs: Object.values(gcByKind).reduce((total, k) => total + k.ms, 0),
         gcByKind,
         worst,
-        window: `${Number(process.hrtime.bigint() / 1000n)}:${Math.round((Number(process.hrtime.bigint() / 1000n) - startedUs) / 1000)}`,
+        window: `${endedUs}:${Math.round((endedUs - startedUs) / 1000)}`,
       };
     },
   };
