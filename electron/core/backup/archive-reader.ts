@@ -233,8 +233,8 @@ export interface ExtractOptions {
   headroomBytes?: number;
 }
 
-/** What inflating the snapshot hands on at a time. */
-const INFLATE_CHUNK_BYTES = 256 * 1024;
+/** What inflating the snapshot hands on at a time: each piece is an ArrayBuffer for the main thread's GC to sweep. */
+const INFLATE_CHUNK_BYTES = 1024 * 1024;
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const SQLITE_HEADER_BYTES = 100;
 

@@ -24,6 +24,8 @@ import { KeptWorkers } from './kept-workers';
 /** Deflate's window: the most a match can reach back, and so all the dictionary a block can use. */
 const WINDOW_BYTES = 32 * 1024;
 export const DEFAULT_BLOCK_BYTES = 1024 * 1024;
+/** Deflate's worst case is a few bytes per 16 KB stored (zlib's deflateBound); this covers it with room. */
+const OUTPUT_SLACK_BYTES = 16 * 1024;
 
 // The hasher reads the file itself, through the descriptor the main thread opened (descriptors belong
 // to the process): hashing costs the main thread two messages whatever the size.
@@ -103,7 +105,10 @@ function deflateBlock(
       block,
       {
         level,
-        chunkSize: 128 * 1024,
+        // Room for the whole block's output, incompressible data included: zlib's async API hands out
+        // one buffer per chunk, each a trip to the thread pool and an ArrayBuffer the main thread's GC
+        // must sweep, and joins several with a copy. One chunk is one buffer, one trip, no copy.
+        chunkSize: block.length + OUTPUT_SLACK_BYTES,
         finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
         // Copied into zlib's window when the call starts: the buffer it came from is free after.
         ...(dictionary ? { dictionary } : {}),
