@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import AdmZip from 'adm-zip';
 import { createServer } from '../electron/core/create-server';
+import { benchGcMode } from './fixtures';
 import { checkSnapshot, openArchive } from '../electron/core/backup/archive-reader';
 import { nodeAgentLauncher } from '../electron/core/backup/fs-agent';
 import { fileWriter, TargetFs } from '../electron/core/backup/target-fs';
@@ -178,6 +179,7 @@ async function main() {
     host: 'headless',
     logger: quiet,
   });
+  console.log(`garbage collection: ${benchGcMode()}`);
   server.clientServer.overrideAddress({ host: '127.0.0.1', port: 0 });
   await server.start();
   const repo = server.store.create('Bench');

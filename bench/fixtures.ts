@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { archiveFileName } from '../electron/core/backup/manifest';
 import { buildZip } from '../electron/core/backup/zip-fixture';
+import { DEFAULT_GC_TRIGGER_FLAGS, tuneGarbageCollection } from '../electron/core/gc-tuning';
 import { judgeHostKey, pinHostKey } from '../electron/core/offsite/host-key';
 import type { TestSshd } from '../electron/core/offsite/testing/sshd';
 import { OffsiteSettings } from '../electron/shared/settings-schema';
@@ -75,4 +76,14 @@ export function pinnedSftpSettings(sshd: TestSshd, remoteFolder: string): Offsit
       new Date().toISOString(),
     ),
   };
+}
+
+/**
+ * `BENCH_DEFAULT_GC=1`: V8's own rule for starting a full collection instead of the server's
+ * (electron/core/gc-tuning.ts), for a figure measured both ways. Called once the server is created.
+ */
+export function benchGcMode(): 'default V8 triggers' | 'server GC triggers' {
+  if (!process.env.BENCH_DEFAULT_GC) return 'server GC triggers';
+  tuneGarbageCollection(DEFAULT_GC_TRIGGER_FLAGS);
+  return 'default V8 triggers';
 }

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from '../electron/core/create-server';
+import { benchGcMode } from './fixtures';
 import { drillArchive } from '../electron/core/backup/restore-drill';
 import type { PutInput } from '../electron/core/storage/repository';
 import { below, figure } from './figures';
@@ -222,6 +223,7 @@ async function measureHere(step: Step) {
     host: 'headless',
     logger: quiet,
   });
+  benchGcMode();
   // The idle level: after start-up's garbage is collected and the process has settled.
   globalThis.gc?.();
   await new Promise((resolve) => setTimeout(resolve, 300));

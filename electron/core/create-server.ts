@@ -28,6 +28,7 @@ import { scheduleHandlers } from './schedule/schedule-handlers';
 import { offsiteHandlers } from './offsite/offsite-handlers';
 import { OffsiteService } from './offsite/offsite-service';
 import { fileSecretStore, type SecretStore } from './offsite/secret-store';
+import { tuneGarbageCollection } from './gc-tuning';
 
 export interface ServerOptions {
   dataDir: string;
@@ -93,6 +94,7 @@ export const WRITES_ANNOUNCED_EVERY_MS = 2_000;
 
 /** The composition root: every core service is built here, from its explicit dependencies. */
 export async function createServer(options: ServerOptions): Promise<RepoServer> {
+  tuneGarbageCollection();
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? console;
   const dataDir = path.resolve(options.dataDir);
