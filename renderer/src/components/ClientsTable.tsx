@@ -8,7 +8,7 @@ import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo, TimeWhen } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
 import { LongTable, longTableClass } from './LongTable';
-import { RowValue, SourcedBody, useItemsSource, useRowValues } from './SourcedBody';
+import { rowValueOf, SourcedBody, useItemsSource, useRowValues } from './SourcedBody';
 
 /** Who is connected, to what, since when; Disconnect shows its error in the row. */
 export const ClientsTable = memo(function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
@@ -78,41 +78,37 @@ export const ClientsTable = memo(function ClientsTable({ clients }: { clients: L
           dependencies={[connected]}
           renderEmptyState={() => <p className="empty">No client is connected.</p>}
         >
-          {(c) => (
-            <Row id={c.id} className="row" textValue={c.label}>
-              <Cell>
-                <strong>{c.label}</strong>
-                <RowValue values={values} id={c.id}>
-                  {(v) =>
-                    v.rowError && (
-                      <span role="alert" className="cell-error">
-                        {' '}
-                        {v.rowError}
-                      </span>
-                    )
-                  }
-                </RowValue>
-              </Cell>
-              <Cell>
-                <code>{c.address}</code>
-              </Cell>
-              <Cell>{c.repository}</Cell>
-              <Cell>
-                <TimeWhen at={c.connectedSince} />
-              </Cell>
-              <Cell>
-                <RowValue values={values} id={c.id}>
-                  {(v) => <TimeAgo at={v.lastActivity} />}
-                </RowValue>
-              </Cell>
-              <Cell className="num">
-                <RowValue values={values} id={c.id}>
-                  {(v) => v.operations}
-                </RowValue>
-              </Cell>
-              <Cell>
-                <RowValue values={values} id={c.id}>
-                  {(v) => (
+          {(c) => {
+            const value = rowValueOf(values, c.id);
+            return (
+              <Row id={c.id} className="row" textValue={c.label}>
+                <Cell>
+                  <strong>{c.label}</strong>
+                  {value(
+                    (v) =>
+                      v.rowError && (
+                        <span role="alert" className="cell-error">
+                          {' '}
+                          {v.rowError}
+                        </span>
+                      ),
+                  )}
+                </Cell>
+                <Cell>
+                  <code>{c.address}</code>
+                </Cell>
+                <Cell>{c.repository}</Cell>
+                <Cell>
+                  <TimeWhen at={c.connectedSince} />
+                </Cell>
+                <Cell>
+                  {value((v) => (
+                    <TimeAgo at={v.lastActivity} />
+                  ))}
+                </Cell>
+                <Cell className="num">{value((v) => v.operations)}</Cell>
+                <Cell>
+                  {value((v) => (
                     <Button
                       className="button small"
                       aria-label={`Disconnect ${c.label}`}
@@ -121,11 +117,11 @@ export const ClientsTable = memo(function ClientsTable({ clients }: { clients: L
                     >
                       Disconnect
                     </Button>
-                  )}
-                </RowValue>
-              </Cell>
-            </Row>
-          )}
+                  ))}
+                </Cell>
+              </Row>
+            );
+          }}
         </SourcedBody>
       </Table>
     ),

@@ -18,7 +18,7 @@ import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
 import { LongTable, longTableClass } from './LongTable';
-import { RowValue, SourcedBody, useItemsSource, useRowValues } from './SourcedBody';
+import { rowValueOf, SourcedBody, useItemsSource, useRowValues } from './SourcedBody';
 
 interface RepositoriesTableProps {
   repositories: Live<RepositorySummary[]>;
@@ -121,38 +121,27 @@ export const RepositoriesTable = memo(function RepositoriesTable({
             </div>
           )}
         >
-          {(r) => (
-            <Row id={r.id} className="row" textValue={r.name}>
-              <Cell>
-                <strong>{r.name}</strong>
-              </Cell>
-              <Cell className="num">
-                <RowValue values={values} id={r.id}>
-                  {(v) => formatSize(v.sizeBytes)}
-                </RowValue>
-              </Cell>
-              <Cell className="num">
-                <RowValue values={values} id={r.id}>
-                  {(v) => v.itemCount}
-                </RowValue>
-              </Cell>
-              <Cell className="num">
-                <RowValue values={values} id={r.id}>
-                  {(v) => v.connectedClients}
-                </RowValue>
-              </Cell>
-              <Cell>
-                <RowValue values={values} id={r.id}>
-                  {(v) => (v.included ? 'Included' : <span className="muted">Not included</span>)}
-                </RowValue>
-              </Cell>
-              <Cell>
-                <RowValue values={values} id={r.id}>
-                  {(v) => <LastBackup overdue={v.overdue} last={v.last} />}
-                </RowValue>
-              </Cell>
-            </Row>
-          )}
+          {(r) => {
+            const value = rowValueOf(values, r.id);
+            return (
+              <Row id={r.id} className="row" textValue={r.name}>
+                <Cell>
+                  <strong>{r.name}</strong>
+                </Cell>
+                <Cell className="num">{value((v) => formatSize(v.sizeBytes))}</Cell>
+                <Cell className="num">{value((v) => v.itemCount)}</Cell>
+                <Cell className="num">{value((v) => v.connectedClients)}</Cell>
+                <Cell>
+                  {value((v) => (v.included ? 'Included' : <span className="muted">Not included</span>))}
+                </Cell>
+                <Cell>
+                  {value((v) => (
+                    <LastBackup overdue={v.overdue} last={v.last} />
+                  ))}
+                </Cell>
+              </Row>
+            );
+          }}
         </SourcedBody>
       </Table>
     ),

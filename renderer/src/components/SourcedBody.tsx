@@ -100,3 +100,12 @@ export function RowValue<V>({
   const value = useSyncExternalStore(subscribe, () => values.get(id));
   return value === undefined ? null : children(value);
 }
+
+/** A row's RowValue, bound once per row: `const value = rowValueOf(values, id)`, then `{value((v) => v.count)}`. */
+export const rowValueOf =
+  <V,>(values: RowValues<V>, id: Key) =>
+  (show: (value: V) => ReactNode) => (
+    <RowValue values={values} id={id}>
+      {show}
+    </RowValue>
+  );
