@@ -8,7 +8,7 @@ import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo, TimeWhen } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
 import { LongTable, longTableClass } from './LongTable';
-import { SourcedBody, useItemsSource } from './SourcedBody';
+import { rowValueOf, SourcedBody, useItemsSource, useRowValues } from './SourcedBody';
 
 /** Who is connected, to what, since when; Disconnect shows its error in the row. */
 export const ClientsTable = memo(function ClientsTable({ clients }: { clients: Live<ClientSession[]> }) {
@@ -17,7 +17,7 @@ export const ClientsTable = memo(function ClientsTable({ clients }: { clients: L
   const [pending, setPending] = useState<string | null>(null);
   const connected = useConnected();
 
-  const disconnect = async (c: ClientSession) => {
+  const disconnect = async (c: { id: string }) => {
     setPending(c.id);
     const result = await api.disconnectClient({ id: c.id, reason: 'Disconnected by the administrator.' });
     setPending(null);
@@ -27,17 +27,30 @@ export const ClientsTable = memo(function ClientsTable({ clients }: { clients: L
     });
   };
 
-  // A row's error and pending state are part of its item: only the rows that changed render again.
-  const rows = useMemo(
-    () =>
-      (clients.value ?? []).map((c) => ({
-        ...c,
+  // A row's item is what stays while the session lasts, so its work (last activity, operations) does
+  // not change the table's collection (react-aria renders every row in view again when it does); those,
+  // with the row's error and pending state, are read by its cells (RowValue).
+  const { sessions, rowValues } = useMemo(() => {
+    const list = clients.value ?? [];
+    return {
+      sessions: list.map(({ id, label, address, repository, connectedSince }) => ({
+        id,
+        label,
+        address,
+        repository,
+        connectedSince,
+      })),
+      rowValues: list.map((c) => ({
+        id: c.id,
+        lastActivity: c.lastActivity,
+        operations: c.operations,
         rowError: rowErrors[c.id] ?? null,
         pending: pending === c.id,
       })),
-    [clients.value, rowErrors, pending],
-  );
-  const items = useStableItems(rows);
+    };
+  }, [clients.value, rowErrors, pending]);
+  const values = useRowValues(useStableItems(rowValues));
+  const items = useStableItems(sessions);
   const source = useItemsSource(items);
   const tableClass = longTableClass(items.length);
   // Kept while only the rows change: those reach the body alone (SourcedBody, RepositoriesTable).
@@ -65,45 +78,55 @@ export const ClientsTable = memo(function ClientsTable({ clients }: { clients: L
           dependencies={[connected]}
           renderEmptyState={() => <p className="empty">No client is connected.</p>}
         >
-          {(c) => (
-            <Row id={c.id} className="row" textValue={c.label}>
-              <Cell>
-                <strong>{c.label}</strong>
-                {c.rowError && (
-                  <span role="alert" className="cell-error">
-                    {' '}
-                    {c.rowError}
-                  </span>
-                )}
-              </Cell>
-              <Cell>
-                <code>{c.address}</code>
-              </Cell>
-              <Cell>{c.repository}</Cell>
-              <Cell>
-                <TimeWhen at={c.connectedSince} />
-              </Cell>
-              <Cell>
-                <TimeAgo at={c.lastActivity} />
-              </Cell>
-              <Cell className="num">{c.operations}</Cell>
-              <Cell>
-                <Button
-                  className="button small"
-                  aria-label={`Disconnect ${c.label}`}
-                  isDisabled={c.pending || !connected}
-                  onPress={() => void disconnect(c)}
-                >
-                  Disconnect
-                </Button>
-              </Cell>
-            </Row>
-          )}
+          {(c) => {
+            const value = rowValueOf(values, c.id);
+            return (
+              <Row id={c.id} className="row" textValue={c.label}>
+                <Cell>
+                  <strong>{c.label}</strong>
+                  {value(
+                    (v) =>
+                      v.rowError && (
+                        <span role="alert" className="cell-error">
+                          {' '}
+                          {v.rowError}
+                        </span>
+                      ),
+                  )}
+                </Cell>
+                <Cell>
+                  <code>{c.address}</code>
+                </Cell>
+                <Cell>{c.repository}</Cell>
+                <Cell>
+                  <TimeWhen at={c.connectedSince} />
+                </Cell>
+                <Cell>
+                  {value((v) => (
+                    <TimeAgo at={v.lastActivity} />
+                  ))}
+                </Cell>
+                <Cell className="num">{value((v) => v.operations)}</Cell>
+                <Cell>
+                  {value((v) => (
+                    <Button
+                      className="button small"
+                      aria-label={`Disconnect ${c.label}`}
+                      isDisabled={v.pending || !connected}
+                      onPress={() => void disconnect(c)}
+                    >
+                      Disconnect
+                    </Button>
+                  ))}
+                </Cell>
+              </Row>
+            );
+          }}
         </SourcedBody>
       </Table>
     ),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [tableClass, connected, source],
+    [tableClass, connected, source, values],
   );
 
   return (

@@ -9,7 +9,7 @@ import {
   type Selection,
 } from 'react-aria-components';
 import type { RepositorySummary } from '../../../electron/shared/contract/repositories';
-import type { BackupStatus } from '../../../electron/shared/contract/schedule';
+import type { BackupStatus, RepositoryBackupState } from '../../../electron/shared/contract/schedule';
 import { memo, useCallback, useMemo } from 'react';
 import { formatSize } from '../../../electron/shared/format-size';
 import { repositoryKey } from '../../../electron/shared/repository-name';
@@ -18,7 +18,7 @@ import { useStableItems } from '../state/stable-items';
 import { NowProvider, TimeAgo } from './LiveTime';
 import { LiveContent, Panel } from './Panel';
 import { LongTable, longTableClass } from './LongTable';
-import { SourcedBody, useItemsSource } from './SourcedBody';
+import { rowValueOf, SourcedBody, useItemsSource, useRowValues } from './SourcedBody';
 
 interface RepositoriesTableProps {
   repositories: Live<RepositorySummary[]>;
@@ -38,24 +38,32 @@ export const RepositoriesTable = memo(function RepositoriesTable({
   onOpen,
   onRecover,
 }: RepositoriesTableProps) {
-  // Each row's part of the backup status goes into its item (one lookup by key, not a scan per row), so
-  // a row whose repository and backup state did not change keeps its item and is not rendered again.
-  const rows = useMemo(() => {
+  // A row's item is its name alone, so a count or a backup result does not change the table's collection
+  // (react-aria renders every row in view again when it does); the values it shows are read by its
+  // cells (RowValue). Each row's part of the backup status is looked up by key, not scanned per row.
+  const { names, rowValues } = useMemo(() => {
     const included = new Set((backup?.repositories ?? []).map(repositoryKey));
     const states = new Map((backup?.perRepository ?? []).map((r) => [repositoryKey(r.name), r]));
-    return (repositories.value ?? []).map((r) => {
-      const key = repositoryKey(r.name);
-      const state = states.get(key);
-      return {
-        ...r,
-        id: r.name,
-        included: included.has(key),
-        overdue: state?.overdue ?? false,
-        last: state?.lastResult ?? null,
-      };
-    });
+    const list = repositories.value ?? [];
+    return {
+      names: list.map((r) => ({ id: r.name, name: r.name })),
+      rowValues: list.map((r) => {
+        const key = repositoryKey(r.name);
+        const state = states.get(key);
+        return {
+          id: r.name,
+          sizeBytes: r.sizeBytes,
+          itemCount: r.itemCount,
+          connectedClients: r.connectedClients,
+          included: included.has(key),
+          overdue: state?.overdue ?? false,
+          last: state?.lastResult ?? null,
+        };
+      }),
+    };
   }, [repositories.value, backup]);
-  const items = useStableItems(rows);
+  const values = useRowValues(useStableItems(rowValues));
+  const items = useStableItems(names);
   // The same selection and handlers while they do not change, so the table below is kept (see there).
   const selectedKeys = useMemo(() => (selected ? [selected] : []), [selected]);
   const onSelectionChange = useCallback(
@@ -114,34 +122,22 @@ export const RepositoriesTable = memo(function RepositoriesTable({
           )}
         >
           {(r) => {
-            const last = r.last;
+            const value = rowValueOf(values, r.id);
             return (
-              <Row id={r.name} className="row" textValue={r.name}>
+              <Row id={r.id} className="row" textValue={r.name}>
                 <Cell>
                   <strong>{r.name}</strong>
                 </Cell>
-                <Cell className="num">{formatSize(r.sizeBytes)}</Cell>
-                <Cell className="num">{r.itemCount}</Cell>
-                <Cell className="num">{r.connectedClients}</Cell>
-                <Cell>{r.included ? 'Included' : <span className="muted">Not included</span>}</Cell>
+                <Cell className="num">{value((v) => formatSize(v.sizeBytes))}</Cell>
+                <Cell className="num">{value((v) => v.itemCount)}</Cell>
+                <Cell className="num">{value((v) => v.connectedClients)}</Cell>
                 <Cell>
-                  {r.overdue && <span className="badge failed">Overdue</span>}{' '}
-                  {!last ? (
-                    <span className="muted">Never</span>
-                  ) : (
-                    <span title={last.error ?? last.file ?? undefined}>
-                      <span
-                        className={`badge ${last.status === 'ok' ? 'ok' : last.status === 'failed' ? 'failed' : 'muted'}`}
-                      >
-                        {last.status === 'ok' ? 'OK' : last.status === 'failed' ? 'Failed' : 'Skipped'}
-                      </span>{' '}
-                      <TimeAgo at={last.at} />
-                      {last.status === 'ok' && last.sizeBytes !== null && `, ${formatSize(last.sizeBytes)}`}
-                      {last.status !== 'ok' && last.error && (
-                        <span className="cell-error"> {last.error}</span>
-                      )}
-                    </span>
-                  )}
+                  {value((v) => (v.included ? 'Included' : <span className="muted">Not included</span>))}
+                </Cell>
+                <Cell>
+                  {value((v) => (
+                    <LastBackup overdue={v.overdue} last={v.last} />
+                  ))}
                 </Cell>
               </Row>
             );
@@ -149,7 +145,7 @@ export const RepositoriesTable = memo(function RepositoriesTable({
         </SourcedBody>
       </Table>
     ),
-    [tableClass, selectedKeys, onSelectionChange, onRowAction, onRecover, source],
+    [tableClass, selectedKeys, onSelectionChange, onRowAction, onRecover, source, values],
   );
 
   return (
@@ -164,3 +160,26 @@ export const RepositoriesTable = memo(function RepositoriesTable({
     </Panel>
   );
 });
+
+/** A row's last backup: its result, when, its size or error; "Overdue" before it when it is. */
+function LastBackup({ overdue, last }: { overdue: boolean; last: RepositoryBackupState['lastResult'] }) {
+  return (
+    <>
+      {overdue && <span className="badge failed">Overdue</span>}{' '}
+      {!last ? (
+        <span className="muted">Never</span>
+      ) : (
+        <span title={last.error ?? last.file ?? undefined}>
+          <span
+            className={`badge ${last.status === 'ok' ? 'ok' : last.status === 'failed' ? 'failed' : 'muted'}`}
+          >
+            {last.status === 'ok' ? 'OK' : last.status === 'failed' ? 'Failed' : 'Skipped'}
+          </span>{' '}
+          <TimeAgo at={last.at} />
+          {last.status === 'ok' && last.sizeBytes !== null && `, ${formatSize(last.sizeBytes)}`}
+          {last.status !== 'ok' && last.error && <span className="cell-error"> {last.error}</span>}
+        </span>
+      )}
+    </>
+  );
+}

@@ -2,7 +2,7 @@ import { act, render, screen, within } from '@testing-library/react';
 import { useEffect, useMemo, useState } from 'react';
 import { Cell, Column, Row, Table, TableHeader } from 'react-aria-components';
 import { describe, expect, it } from 'vitest';
-import { SourcedBody, useItemsSource } from './SourcedBody';
+import { RowValue, SourcedBody, useItemsSource, useRowValues } from './SourcedBody';
 
 // A table kept by useMemo while only its rows change: the body alone takes the new rows.
 
@@ -58,5 +58,63 @@ describe('SourcedBody', () => {
     expect(within(grid).getByText('beta 2')).toBeInTheDocument();
     expect(within(grid).getAllByRole('row')).toHaveLength(2);
     expect(tableRenders).toBe(1);
+  });
+});
+
+// A table whose rows are their ids alone and whose counts are row values: what each count shows.
+
+let setCounts: (counts: Array<{ id: string; count: number }>) => void = () => undefined;
+const shown: string[] = [];
+const firstCounts = [
+  { id: 'a', count: 1 },
+  { id: 'b', count: 2 },
+];
+
+function Counted() {
+  const [counts, set] = useState(firstCounts);
+  useEffect(() => {
+    setCounts = set;
+  }, []);
+  const values = useRowValues(counts);
+  const source = useItemsSource(useMemo(() => [{ id: 'a' }, { id: 'b' }], []));
+  return useMemo(
+    () => (
+      <Table aria-label="Counted">
+        <TableHeader>
+          <Column isRowHeader>Id</Column>
+          <Column>Count</Column>
+        </TableHeader>
+        <SourcedBody source={source}>
+          {(item) => (
+            <Row id={item.id}>
+              <Cell>{item.id}</Cell>
+              <Cell>
+                <RowValue values={values} id={item.id}>
+                  {(v) => {
+                    shown.push(`${v.id}=${v.count}`);
+                    return v.count;
+                  }}
+                </RowValue>
+              </Cell>
+            </Row>
+          )}
+        </SourcedBody>
+      </Table>
+    ),
+    [source, values],
+  );
+}
+
+describe('RowValue', () => {
+  it("shows a row's new value, rendering that row's value alone", () => {
+    render(<Counted />);
+    const grid = screen.getByRole('grid', { name: 'Counted' });
+    expect(shown).toEqual(['a=1', 'b=2']);
+    shown.length = 0;
+    // a keeps its value object (as useStableItems keeps an unchanged one): its cell does not render.
+    act(() => setCounts([firstCounts[0]!, { id: 'b', count: 3 }]));
+    expect(within(grid).getByText('3')).toBeInTheDocument();
+    expect(within(grid).queryByText('2')).not.toBeInTheDocument();
+    expect(shown).toEqual(['b=3']);
   });
 });

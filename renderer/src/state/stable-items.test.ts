@@ -25,5 +25,8 @@ describe('useStableItems', () => {
     const kept = result.current;
     rerender({ items: second });
     expect(result.current).toBe(kept);
+    // An equal new list is the very array too: a table given it keeps its collection.
+    rerender({ items: second.map((item) => ({ ...item })) });
+    expect(result.current).toBe(kept);
   });
 });
