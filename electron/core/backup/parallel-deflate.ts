@@ -3,6 +3,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { KeptWorkers } from './kept-workers';
+import { lowerPoolPriority } from './pool-priority';
 
 // Compressing the snapshot is nearly all of a backup's time (the note of issue #17 has the profile), and
 // one deflate stream uses one core. Here the file is cut into blocks, pigz-style, and several blocks are
@@ -222,6 +223,7 @@ export class BlockDeflater {
   async *compress(file: string): AsyncGenerator<CompressedBlock, FileDigest> {
     const handle = await fs.promises.open(file, 'r');
     this.openHandle = handle;
+    lowerPoolPriority();
     try {
       const total = (await handle.stat()).size;
       // The hasher streams through the whole file on its own; it is far faster than deflate.
