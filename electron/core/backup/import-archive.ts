@@ -91,10 +91,12 @@ export async function importArchive(
     // Checksums prove the file is the one its manifest describes, not that it is sane: only its checked
     // rows, in a database of our own schema, are restored.
     const snapshot = temp.file('rebuilt.sqlite');
+    const replacing = existing && request.onConflict === 'replace' ? existing : null;
     await rebuildUntrustedSnapshot(extracted, snapshot, {
       includeHistory: request.includeHistory,
       label: request.file,
       signal: job.signal,
+      uniqueId: (id) => (idTaken(deps.store, id, replacing) ? randomUUID() : id),
     });
 
     if (!existing || request.onConflict === 'rename') {
@@ -149,15 +151,23 @@ async function extractAndCheck(
   });
 }
 
-/** Two repositories must never share an id (it names them in manifests): a copy beside its original gets a new one. */
+/** Whether another repository than the one being replaced has this id. */
+const idTaken = (store: RepositoryStore, id: string, replacing: string | null) =>
+  store
+    .identities()
+    .some((r) => r.id === id && !(replacing !== null && sameRepositoryName(r.name, replacing)));
+
+/**
+ * Two repositories must never share an id (it names them in manifests): a copy beside its original got a
+ * new one in the rebuild. Checked again just before the install, in the same turn of the event loop: a
+ * repository installed meanwhile with the same id makes this write it, synced here (rare).
+ */
 function giveUniqueId(store: RepositoryStore, snapshot: string, replacing: string | null): void {
   const db = new DatabaseSync(snapshot);
   try {
     const id = (db.prepare("SELECT value FROM meta WHERE key = 'id'").get() as { value: string }).value;
-    const taken = store
-      .list()
-      .some((r) => r.id === id && !(replacing !== null && sameRepositoryName(r.name, replacing)));
-    if (taken) db.prepare("UPDATE meta SET value = ? WHERE key = 'id'").run(randomUUID());
+    if (idTaken(store, id, replacing))
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'id'").run(randomUUID());
   } finally {
     db.close();
   }

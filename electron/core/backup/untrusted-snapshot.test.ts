@@ -323,6 +323,36 @@ describe('a sound snapshot', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['a.sqlite', 'b.sqlite', 'source.sqlite']);
   });
 
+  it('gets the id uniqueId gives it for its own, and keeps every other meta value', async () => {
+    const dir = tempDir('rebuild-id');
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const source = path.join(dir, 'source.sqlite');
+    fs.writeFileSync(source, realSnapshot);
+    const asked: string[] = [];
+    await rebuildUntrustedSnapshot(source, path.join(dir, 'copy.sqlite'), {
+      includeHistory: false,
+      label: 'x.zip',
+      uniqueId: (id) => (asked.push(id), '00000000-0000-4000-8000-000000000042'),
+    });
+    const meta = (file: string) => {
+      const db = new DatabaseSync(file, { readOnly: true });
+      try {
+        return Object.fromEntries(
+          (db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map(
+            (r) => [r.key, r.value],
+          ),
+        );
+      } finally {
+        db.close();
+      }
+    };
+    expect(asked).toEqual([realManifest.repository.id]);
+    expect(meta(path.join(dir, 'copy.sqlite'))).toEqual({
+      ...meta(source),
+      id: '00000000-0000-4000-8000-000000000042',
+    });
+  });
+
   it('larger than a batch, is copied in steps with the event loop turning between them', async () => {
     // Each batch is one synchronous pause of the main thread, where other repositories' clients wait.
     const dir = tempDir('rebuild-steps');

@@ -25,6 +25,12 @@ export interface RebuildOptions {
   onRows?: (done: number, total: number) => void;
   /** The schema steps a repository has (tests add a later one to show an older snapshot migrated). */
   migrations?: readonly Migration[];
+  /**
+   * The id the rebuilt repository gets, given the snapshot's (checked): a copy beside its original gets a
+   * new one here, inside the rebuild's one synced transaction, not by a later write synced on the main
+   * thread.
+   */
+  uniqueId?: (id: string) => string;
 }
 
 export interface RebuiltSnapshot {
@@ -203,7 +209,7 @@ function rowProblem(row: StoredRow, revision: boolean): string | null {
   return null;
 }
 
-function copyMeta(source: DatabaseSync, target: DatabaseSync): void {
+function copyMeta(source: DatabaseSync, target: DatabaseSync, uniqueId?: (id: string) => string): void {
   const stats = source
     .prepare(
       'SELECT count(*) AS n, max(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))) AS longest FROM meta',
@@ -223,7 +229,7 @@ function copyMeta(source: DatabaseSync, target: DatabaseSync): void {
     if (!rule) throw new SnapshotProblem(`meta '${shown(key)}' is not a key a repository has`);
     if (typeof value !== 'string' || !rule.valid(value))
       throw new SnapshotProblem(`meta ${key}: '${shown(value)}' is not ${rule.what}`);
-    insert.run(key as string, value);
+    insert.run(key as string, key === 'id' && uniqueId ? uniqueId(value) : value);
   }
   for (const [key, rule] of Object.entries(META_RULES))
     if (rule.required && !rows.some((r) => r.key === key))
@@ -419,7 +425,7 @@ export async function rebuildUntrustedSnapshot(
       // One transaction for every row (each batch a savepoint): synced once, at its COMMIT. Nothing else
       // uses this connection meanwhile, and a rebuild that fails is removed whole.
       out.exec('BEGIN');
-      copyMeta(db, out);
+      copyMeta(db, out, options.uniqueId);
       const items = await copyRows(db, out, 'items', options, progress);
       const revisions = options.includeHistory ? await copyRows(db, out, 'revisions', options, progress) : 0;
       out.exec('COMMIT');
