@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { KeptWorkers } from './kept-workers';
-import { lowerPoolPriority } from './pool-priority';
+import { lowerPoolPriority, POOL_THREAD_NICE } from './pool-priority';
 
 // Compressing the snapshot is nearly all of a backup's time (the note of issue #17 has the profile), and
 // one deflate stream uses one core. Here the file is cut into blocks, pigz-style, and several blocks are
@@ -46,6 +46,11 @@ const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const zlib = require('node:zlib');
 ${readFullySource}
+// Background work, as the deflating pool threads are (pool-priority.ts): Linux names this thread in /proc.
+try {
+  const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+  if (require('node:os').getPriority(tid) < ${POOL_THREAD_NICE}) require('node:os').setPriority(tid, ${POOL_THREAD_NICE});
+} catch {}
 parentPort.on('message', ({ id, fd, size }) => {
   try {
     const hash = createHash('sha256');
